@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Apache Kafka, single-node KRaft (broker + controller), from Maven Central jars. No Docker.
+# usage: kafka.sh setup|start|stop|health
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+CONF="$ROOT/infra/local/kafka"
+LIBS="$CACHE_DIR/kafka-$KAFKA_VERSION/libs"
+DATA="$STATE_DIR/kafka/data"
+KLOGS="$LOG_DIR/kafka"
+PROPS="$STATE_DIR/kafka/server.properties"
+BOOT="127.0.0.1:$KAFKA_PORT"
+HEAP="${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
+JVM_OPTS="-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true"
+LOGCFG="-Dlog4j2.configurationFile=$CONF/log4j2.properties -Dkafka.logs.dir=$KLOGS"
+# Topics exist only when created explicitly: auto-creation is off, as on MSK.
+TOPICS=("events_raw:12" "events_dlq:3")
+
+setup() {
+  if compgen -G "$LIBS/kafka_2.13-*.jar" >/dev/null; then return 0; fi
+  command -v mvn >/dev/null || die "Maven (mvn) is needed to fetch the Kafka jars: apt-get install maven"
+  command -v java >/dev/null || die "Java 17+ is needed for Kafka: apt-get install openjdk-17-jre-headless"
+  say "  fetching Apache Kafka $KAFKA_VERSION jars from Maven Central into $LIBS"
+  mkdir -p "$LIBS.tmp"
+  mvn -q -B -f "$CONF/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS.tmp"
+  rm -rf "$LIBS" && mv "$LIBS.tmp" "$LIBS"
+}
+
+format_storage() {  # idempotent: --ignore-formatted keeps an existing cluster id
+  mkdir -p "$DATA" "$KLOGS"
+  sed -e "s#@DATA_DIR@#$DATA#" -e "s#@KAFKA_PORT@#$KAFKA_PORT#g" \
+      -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" "$CONF/server.properties" > "$PROPS"
+  local cid
+  cid="$("$PY" -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')"
+  java -Xmx256m $LOGCFG -cp "$LIBS/*" kafka.tools.StorageTool format \
+    --config "$PROPS" --cluster-id "$cid" --ignore-formatted >"$KLOGS/format.out" 2>&1 \
+    || { cat "$KLOGS/format.out" >&2; die "kafka storage format failed"; }
+}
+
+ensure_topics() {
+  "$PY" "$CONF/wait_for_kafka.py" "$BOOT" "${CS_KAFKA_START_TIMEOUT:-120}" "${TOPICS[@]}"
+}
+
+start() {
+  if owned_alive kafka; then ensure_topics >/dev/null && return 0; fi
+  if port_in_use "$KAFKA_PORT"; then
+    die "port $KAFKA_PORT is in use by a process we did not start; stop it or set CS_KAFKA_PORT"
+  fi
+  setup
+  format_storage
+  nohup java $HEAP $JVM_OPTS $LOGCFG -cp "$LIBS/*" kafka.Kafka "$PROPS" >"$KLOGS/broker.out" 2>&1 &
+  echo $! >"$(pidfile kafka)"
+  if ! ensure_topics; then
+    say "kafka did not become ready; last log lines:" >&2
+    tail -n 30 "$KLOGS/server.log" "$KLOGS/broker.out" >&2 2>/dev/null || true
+    stop_owned kafka 20
+    exit 1
+  fi
+}
+
+health() {
+  owned_alive kafka || { say "not running (no live pid in $(pidfile kafka))"; return 1; }
+  "$PY" - "$BOOT" <<'PY' || return 1
+import sys
+from confluent_kafka.admin import AdminClient
+admin = AdminClient({"bootstrap.servers": sys.argv[1], "log_level": 0})
+try:
+    md = admin.list_topics(timeout=3)
+except Exception as exc:  # noqa: BLE001 - any failure means unhealthy, and we say why
+    print(f"no metadata from {sys.argv[1]}: {exc}")
+    sys.exit(1)
+missing = [t for t in ("events_raw", "events_dlq") if t not in md.topics]
+if missing:
+    print(f"broker up, but topics missing: {missing} (run make services)")
+    sys.exit(1)
+print(f"{sys.argv[1]}, {len(md.topics['events_raw'].partitions)} partitions in events_raw")
+PY
+}
+
+case "${1:-}" in
+  setup) setup ;;
+  start) start ;;
+  stop) stop_owned kafka 30 ;;
+  health) health ;;
+  *) die "usage: $0 setup|start|stop|health" ;;
+esac

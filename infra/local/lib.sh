@@ -1,0 +1,60 @@
+# Shared helpers for the native local stack scripts. Sourced, never executed.
+# Every path and port comes from here, so `make status` and the tests agree on where things live.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+STATE_DIR="${CS_STATE_DIR:-$ROOT/.state}"
+CACHE_DIR="${CS_CACHE_DIR:-$ROOT/.cache}"
+RUN_DIR="$STATE_DIR/run"
+LOG_DIR="$STATE_DIR/logs"
+PY="${CS_PYTHON:-$ROOT/.venv/bin/python}"
+
+KAFKA_VERSION="${CS_KAFKA_VERSION:-4.1.2}"
+KAFKA_PORT="${CS_KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${CS_KAFKA_CONTROLLER_PORT:-9093}"
+PG_PORT="${CS_PG_PORT:-5433}"
+PG_USER="${CS_PG_USER:-customersignal}"
+PG_PASSWORD="${CS_PG_PASSWORD:-customersignal}"
+PG_DATABASE="${CS_PG_DATABASE:-customersignal}"
+REDIS_PORT="${CS_REDIS_PORT:-6380}"
+AWS_PORT="${CS_AWS_PORT:-4566}"
+# localstack (the user's choice for `make up`) or moto (lighter, what the tests start on their own port)
+AWS_EMULATOR="${CS_AWS_EMULATOR:-localstack}"
+LOCALSTACK_VERSION="${CS_LOCALSTACK_VERSION:-2026.3.0}"
+
+mkdir -p "$RUN_DIR" "$LOG_DIR"
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+pidfile() { printf '%s/%s.pid' "$RUN_DIR" "$1"; }
+
+# True when the pid file names a live process that we started.
+owned_alive() {
+  local f; f="$(pidfile "$1")"
+  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+}
+
+port_in_use() { ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; }
+
+# Stop a process we started: SIGTERM, wait, then SIGKILL. Never touches a process without our pid file.
+stop_owned() {
+  local name="$1" grace="${2:-30}" f pid
+  f="$(pidfile "$name")"
+  if ! owned_alive "$name"; then rm -f "$f"; return 0; fi
+  pid="$(cat "$f")"
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 $((grace * 5))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  if kill -0 "$pid" 2>/dev/null; then
+    say "  $name did not stop within ${grace}s; sending SIGKILL"
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$f"
+}
+
+wait_until() {  # wait_until SECONDS CMD...: poll every 0.25 s
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -ge "$deadline" ] && return 1
+    sleep 0.25
+  done
+}

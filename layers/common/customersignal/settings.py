@@ -1,0 +1,89 @@
+"""Settings, read from the environment (prefix ``CS_``) and, locally, from a ``.env`` file.
+
+Each function composes only the mixins it needs, so a missing variable fails at cold start rather than
+mid-request. Every default works against the native local stack (`make services`) with nothing set.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOCAL_STAGE = "local"
+
+
+class _Base(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CS_", env_file=".env", extra="ignore", frozen=True)
+
+    stage: str = Field(default=LOCAL_STAGE, description="local, dev, prod, ...")
+
+
+class KafkaSettings(_Base):
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_SSL"] = "PLAINTEXT"
+    kafka_events_topic: str = "events_raw"
+    kafka_dlq_topic: str = "events_dlq"
+
+
+class PostgresSettings(_Base):
+    pg_host: str = "127.0.0.1"
+    pg_port: int = 5433
+    pg_user: str = "customersignal"
+    pg_password: SecretStr = SecretStr("customersignal")
+    pg_database: str = "customersignal"
+    pg_connect_timeout_s: float = 5.0
+
+    def sqlalchemy_url(self) -> str:
+        """The URL Alembic uses (SQLAlchemy appears only in migrations; pg8000 is the driver)."""
+        from sqlalchemy.engine import URL
+
+        return URL.create(
+            "postgresql+pg8000",
+            username=self.pg_user,
+            password=self.pg_password.get_secret_value(),
+            host=self.pg_host,
+            port=self.pg_port,
+            database=self.pg_database,
+        ).render_as_string(hide_password=False)
+
+
+class RedisSettings(_Base):
+    redis_url: SecretStr = SecretStr("redis://127.0.0.1:6380/0")
+
+
+class AwsSettings(_Base):
+    """Where AWS calls go. Follows the localstack-client conventions.
+
+    On a local stage with no endpoint set, calls go to ``http://$LOCALSTACK_HOST`` (default
+    ``127.0.0.1:4566``), which is LocalStack or moto. ``CS_AWS_ENDPOINT_URL`` or the standard
+    ``AWS_ENDPOINT_URL`` override it; on a deployed stage, no endpoint means real AWS.
+    """
+
+    aws_region: str = Field(
+        default="us-east-1", validation_alias=AliasChoices("CS_AWS_REGION", "AWS_REGION", "AWS_DEFAULT_REGION")
+    )
+    aws_endpoint_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("CS_AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL")
+    )
+    localstack_host: str = Field(default="127.0.0.1:4566", validation_alias="LOCALSTACK_HOST")
+    use_ssl: bool = Field(default=False, validation_alias="USE_SSL")
+
+    @model_validator(mode="after")
+    def _local_endpoint(self) -> AwsSettings:
+        if self.aws_endpoint_url == "":
+            object.__setattr__(self, "aws_endpoint_url", None)
+        if self.aws_endpoint_url is None and self.stage == LOCAL_STAGE:
+            host = self.localstack_host if ":" in self.localstack_host else f"{self.localstack_host}:4566"
+            scheme = "https" if self.use_ssl else "http"
+            object.__setattr__(self, "aws_endpoint_url", f"{scheme}://{host}")
+        return self
+
+    @property
+    def is_emulated(self) -> bool:
+        return self.aws_endpoint_url is not None
+
+
+class PlatformSettings(KafkaSettings, PostgresSettings, RedisSettings, AwsSettings):
+    """Everything at once: for the CLI and the local runner, never for a single Lambda function."""
