@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The local AWS endpoint (SNS, SQS, SSM, Secrets Manager) on 127.0.0.1:$CS_AWS_PORT.
+# The local AWS endpoint (SNS, SQS, SSM, Secrets Manager) on 127.0.0.1, port from LOCALSTACK_HOST (4566).
 #   CS_AWS_EMULATOR=localstack (default): localstack-core on the host, in its own Python 3.13 virtualenv.
 #   CS_AWS_EMULATOR=moto: moto in server mode, from the project virtualenv (light: ~50 MB).
 # usage: aws.sh setup|start|stop|health
@@ -67,7 +67,7 @@ answers() {  # any emulator: an SNS ListTopics over the wire
 start() {
   owned_alive aws && return 0
   if port_in_use "$AWS_PORT"; then
-    die "port $AWS_PORT is in use by a process we did not start; stop it or set CS_AWS_PORT"
+    die "port $AWS_PORT is in use by a process we did not start; stop it or set LOCALSTACK_HOST"
   fi
   setup
   if [ "$AWS_EMULATOR" = moto ]; then start_moto; else start_localstack; fi

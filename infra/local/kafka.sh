@@ -13,8 +13,6 @@ BOOT="127.0.0.1:$KAFKA_PORT"
 HEAP="${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
 JVM_OPTS="-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true"
 LOGCFG="-Dlog4j2.configurationFile=$CONF/log4j2.properties -Dkafka.logs.dir=$KLOGS"
-# Topics exist only when created explicitly: auto-creation is off, as on MSK.
-TOPICS=("events_raw:12" "events_dlq:3")
 
 setup() {
   if compgen -G "$LIBS/kafka_2.13-*.jar" >/dev/null; then return 0; fi
@@ -38,14 +36,14 @@ format_storage() {  # idempotent: --ignore-formatted keeps an existing cluster i
     || { cat "$KLOGS/format.out" >&2; die "kafka storage format failed"; }
 }
 
-ensure_topics() {
-  "$PY" "$CONF/wait_for_kafka.py" "$BOOT" "${CS_KAFKA_START_TIMEOUT:-120}" "${TOPICS[@]}"
+ensure_topics() {  # topics exist only when created explicitly: auto-creation is off, as on MSK
+  CS_KAFKA_BOOTSTRAP="$BOOT" "$PY" -m customersignal.adapters.kafka_admin --timeout "${CS_KAFKA_START_TIMEOUT:-120}"
 }
 
 start() {
   if owned_alive kafka; then ensure_topics >/dev/null && return 0; fi
   if port_in_use "$KAFKA_PORT"; then
-    die "port $KAFKA_PORT is in use by a process we did not start; stop it or set CS_KAFKA_PORT"
+    die "port $KAFKA_PORT is in use by a process we did not start; stop it or set CS_KAFKA_BOOTSTRAP"
   fi
   setup
   format_storage
@@ -61,21 +59,7 @@ start() {
 
 health() {
   owned_alive kafka || { say "not running (no live pid in $(pidfile kafka))"; return 1; }
-  "$PY" - "$BOOT" <<'PY' || return 1
-import sys
-from confluent_kafka.admin import AdminClient
-admin = AdminClient({"bootstrap.servers": sys.argv[1], "log_level": 0})
-try:
-    md = admin.list_topics(timeout=3)
-except Exception as exc:  # noqa: BLE001 - any failure means unhealthy, and we say why
-    print(f"no metadata from {sys.argv[1]}: {exc}")
-    sys.exit(1)
-missing = [t for t in ("events_raw", "events_dlq") if t not in md.topics]
-if missing:
-    print(f"broker up, but topics missing: {missing} (run make services)")
-    sys.exit(1)
-print(f"{sys.argv[1]}, {len(md.topics['events_raw'].partitions)} partitions in events_raw")
-PY
+  CS_KAFKA_BOOTSTRAP="$BOOT" "$PY" -m customersignal.adapters.kafka_admin --check
 }
 
 case "${1:-}" in

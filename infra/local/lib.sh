@@ -2,6 +2,14 @@
 # Every path and port comes from here, so `make status` and the tests agree on where things live.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+# Read .env like the application does (customersignal.settings): the environment wins over the file.
+if [ -f "$ROOT/.env" ]; then
+  while IFS='=' read -r key value; do
+    [[ "$key" =~ ^[A-Z_][A-Z0-9_]*$ ]] || continue
+    [ -n "${!key+x}" ] || export "$key=${value%%[[:space:]]#*}"
+  done <"$ROOT/.env"
+fi
 STATE_DIR="${CS_STATE_DIR:-$ROOT/.state}"
 CACHE_DIR="${CS_CACHE_DIR:-$ROOT/.cache}"
 RUN_DIR="$STATE_DIR/run"
@@ -9,14 +17,18 @@ LOG_DIR="$STATE_DIR/logs"
 PY="${CS_PYTHON:-$ROOT/.venv/bin/python}"
 
 KAFKA_VERSION="${CS_KAFKA_VERSION:-4.1.2}"
-KAFKA_PORT="${CS_KAFKA_PORT:-9092}"
+# Ports come from the same variables the application reads, so the two can never disagree.
+_bootstrap="${CS_KAFKA_BOOTSTRAP:-127.0.0.1:9092}"
+KAFKA_PORT="${_bootstrap##*:}"
 KAFKA_CONTROLLER_PORT="${CS_KAFKA_CONTROLLER_PORT:-9093}"
 PG_PORT="${CS_PG_PORT:-5433}"
 PG_USER="${CS_PG_USER:-customersignal}"
 PG_PASSWORD="${CS_PG_PASSWORD:-customersignal}"
 PG_DATABASE="${CS_PG_DATABASE:-customersignal}"
-REDIS_PORT="${CS_REDIS_PORT:-6380}"
-AWS_PORT="${CS_AWS_PORT:-4566}"
+_redis="${CS_REDIS_URL:-redis://127.0.0.1:6380/0}"; _redis="${_redis#*://}"; _redis="${_redis#*@}"; _redis="${_redis%%/*}"
+REDIS_PORT="${_redis##*:}"
+_aws="${CS_AWS_ENDPOINT_URL:-${AWS_ENDPOINT_URL:-http://${LOCALSTACK_HOST:-127.0.0.1:4566}}}"; _aws="${_aws#*://}"; _aws="${_aws%%/*}"
+AWS_PORT="${_aws##*:}"; [ "$AWS_PORT" = "$_aws" ] && AWS_PORT=4566
 # localstack (the user's choice for `make up`) or moto (lighter, what the tests start on their own port)
 AWS_EMULATOR="${CS_AWS_EMULATOR:-localstack}"
 LOCALSTACK_VERSION="${CS_LOCALSTACK_VERSION:-2026.3.0}"

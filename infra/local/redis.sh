@@ -14,7 +14,7 @@ setup() {
 start() {
   owned_alive redis && return 0
   if port_in_use "$REDIS_PORT"; then
-    die "port $REDIS_PORT is in use by a process we did not start; stop it or set CS_REDIS_PORT"
+    die "port $REDIS_PORT is in use by a process we did not start; stop it or set CS_REDIS_URL"
   fi
   setup
   # The hot store can always be rebuilt from Postgres, so snapshots are a convenience, not durability.

@@ -15,7 +15,9 @@ LOCAL_STAGE = "local"
 
 
 class _Base(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CS_", env_file=".env", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="CS_", env_file=".env", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     stage: str = Field(default=LOCAL_STAGE, description="local, dev, prod, ...")
 

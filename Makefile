@@ -1,0 +1,97 @@
+# CustomerSignal developer commands. `make help` lists them.
+# Two commands set up a fresh machine: `make up` (run the platform) and `make test` (run the tests).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+CACHE_DIR ?= $(CURDIR)/.cache
+VENV := $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+SAM_VENV := $(CACHE_DIR)/sam-venv
+STACK := infra/local/stack.sh
+# Lambda runs python3.12 (confluent-kafka wheels need glibc 2.28), so the dev venv does too.
+PYTHON312 ?= $(shell command -v python3.12 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12 2>/dev/null | sort -V | tail -n 1)
+DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt pyproject.toml | sha1sum | cut -c1-12)
+SAM_STAMP := $(SAM_VENV)/.deps-$(shell sha1sum infra/tools/sam-requirements.txt | cut -c1-12)
+# A Docker engine that answers means docker-compose.yml runs the stack instead of native processes.
+DOCKER_ENGINE := $(shell docker info >/dev/null 2>&1 && echo yes)
+COMPOSE_PROFILE := $(if $(LOCALSTACK_AUTH_TOKEN),localstack,moto)
+
+export PATH := $(VENV)/bin:$(PATH)
+
+.PHONY: help setup tools services up down status migrate lint format typecheck unit integration test wipe
+
+help: ## list the commands
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(DEPS_STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@test -n "$(PYTHON312)" || { echo "error: Python 3.12 not found (pyenv's 3.12.x or python3.12 on PATH); set PYTHON312=/path/to/python3.12" >&2; exit 1; }
+	@test -x $(PY) || $(PYTHON312) -m venv $(VENV)
+	@echo "installing Python dependencies into .venv"
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt -e .
+	@rm -f $(VENV)/.deps-* && touch $@
+
+$(SAM_STAMP): infra/tools/sam-requirements.txt
+	@test -x $(SAM_VENV)/bin/python || $(PYTHON312) -m venv $(SAM_VENV)
+	@echo "installing SAM CLI and cfn-lint into $(SAM_VENV)"
+	@$(SAM_VENV)/bin/pip install -q --disable-pip-version-check -r infra/tools/sam-requirements.txt
+	@rm -f $(SAM_VENV)/.deps-* && touch $@
+
+setup: $(DEPS_STAMP) ## install Python dependencies, Kafka jars and LocalStack (idempotent)
+	@$(STACK) setup
+
+tools: $(DEPS_STAMP) $(SAM_STAMP) ## install the deployment tools (SAM CLI, cfn-lint)
+
+services: setup ## start Kafka, Postgres, Redis and the AWS endpoint natively (idempotent)
+	@$(STACK) up
+
+up: ## run the platform locally (docker-compose if a Docker engine answers, else natively)
+ifeq ($(DOCKER_ENGINE),yes)
+	docker compose --profile $(COMPOSE_PROFILE) up -d --wait
+	@$(MAKE) --no-print-directory $(DEPS_STAMP) migrate
+else
+	@$(MAKE) --no-print-directory services migrate
+	@echo; $(STACK) status
+endif
+	@echo; echo "CustomerSignal is up. 'make status' checks it, 'make down' stops it."
+
+down: ## stop what `make up` started (only our own processes)
+ifeq ($(DOCKER_ENGINE),yes)
+	docker compose --profile localstack --profile moto down
+else
+	@$(STACK) down
+endif
+
+status: ## show each service, healthy or not, and why
+ifeq ($(DOCKER_ENGINE),yes)
+	docker compose --profile $(COMPOSE_PROFILE) ps
+else
+	@$(STACK) status
+endif
+
+migrate: $(DEPS_STAMP) ## upgrade the database schema to the latest migration
+	@alembic -c migrations/alembic.ini upgrade head
+
+lint: $(DEPS_STAMP) ## ruff lint and format check
+	ruff check .
+	ruff format --check .
+
+format: $(DEPS_STAMP) ## apply ruff's formatting and safe fixes
+	ruff check --fix .
+	ruff format .
+
+typecheck: $(DEPS_STAMP) ## mypy, strict
+	mypy
+
+unit: $(DEPS_STAMP) ## unit tests only (no services)
+	pytest -m unit
+
+integration: services tools ## integration tests against the real local services
+	pytest -m integration
+
+test: services tools lint typecheck ## everything CI runs: lint, types, unit and integration tests
+	pytest
+
+wipe: down ## stop the services and delete their data (keeps the caches)
+	rm -rf "$${CS_STATE_DIR:-.state}"

@@ -1,0 +1,9 @@
+"""Test wiring. Fixtures live in tests/fixtures/, one module per service, registered here."""
+
+pytest_plugins = [
+    "tests.fixtures.services",
+    "tests.fixtures.postgres",
+    "tests.fixtures.kafka",
+    "tests.fixtures.redis",
+    "tests.fixtures.aws",
+]
