@@ -73,9 +73,10 @@ endif
 migrate: $(DEPS_STAMP) ## upgrade the database schema to the latest migration
 	@alembic -c migrations/alembic.ini upgrade head
 
-lint: $(DEPS_STAMP) ## ruff lint and format check
+lint: $(DEPS_STAMP) ## ruff lint and format check, shellcheck on the stack scripts
 	ruff check .
 	ruff format --check .
+	shellcheck -x -S warning infra/local/*.sh .ci/run
 
 format: $(DEPS_STAMP) ## apply ruff's formatting and safe fixes
 	ruff check --fix .

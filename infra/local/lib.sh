@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: the variables are used by the scripts that source it
 # Shared helpers for the native local stack scripts. Sourced, never executed.
 # Every path and port comes from here, so `make status` and the tests agree on where things live.
 

@@ -10,8 +10,8 @@ import json
 import uuid
 
 import pytest
-
 from customersignal.adapters.aws import AwsClients
+
 from tests.fixtures.aws import HttpReceiver
 
 pytestmark = pytest.mark.integration
@@ -59,6 +59,7 @@ def test_localstack_confirms_then_delivers_with_aws_headers_and_attributes(
         assert delivered.headers["x-amz-sns-topic-arn"] == topic_arn
         assert body["Message"] == message
         assert body["MessageAttributes"] == {"tenant_id": {"Type": "String", "Value": "t-1"}}
-        assert body["Signature"] and body["SigningCertURL"]
+        assert body["Signature"]
+        assert body["SigningCertURL"]
     finally:
         sns.delete_topic(TopicArn=topic_arn)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from customersignal.settings import AwsSettings, PlatformSettings, PostgresSettings
 
 pytestmark = pytest.mark.unit
@@ -37,7 +36,10 @@ def test_cs_prefixed_environment_overrides_defaults(monkeypatch: pytest.MonkeyPa
     [
         ({}, "http://127.0.0.1:4566"),
         ({"LOCALSTACK_HOST": "aws.local:4570"}, "http://aws.local:4570"),
-        ({"LOCALSTACK_HOST": "aws.local"}, "http://aws.local:4566"),  # port defaults to 4566, as in localstack-client
+        (
+            {"LOCALSTACK_HOST": "aws.local"},
+            "http://aws.local:4566",
+        ),  # port defaults to 4566, as in localstack-client
         ({"LOCALSTACK_HOST": "aws.local", "USE_SSL": "1"}, "https://aws.local:4566"),
         ({"AWS_ENDPOINT_URL": "http://10.0.0.9:5000"}, "http://10.0.0.9:5000"),  # wins over everything
         ({"CS_AWS_ENDPOINT_URL": "http://moto:5000", "LOCALSTACK_HOST": "x"}, "http://moto:5000"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from customersignal.settings import KafkaSettings
 from customersignal.topology import EVENTS_PARTITIONS, required_topics
 

@@ -64,7 +64,8 @@ class AwsSettings(_Base):
     """
 
     aws_region: str = Field(
-        default="us-east-1", validation_alias=AliasChoices("CS_AWS_REGION", "AWS_REGION", "AWS_DEFAULT_REGION")
+        default="us-east-1",
+        validation_alias=AliasChoices("CS_AWS_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
     )
     aws_endpoint_url: str | None = Field(
         default=None, validation_alias=AliasChoices("CS_AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL")

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
 
 # Emulators accept any credentials; these are localstack-client's defaults.
-_EMULATOR_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}  # noqa: S105
+_EMULATOR_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 
 
 class AwsClients:

@@ -20,9 +20,7 @@ from customersignal.topology import required_topics
 
 def admin_client(bootstrap: str) -> AdminClient:
     # log_level 0 silences librdkafka's "connection refused" lines while a broker boots
-    return AdminClient(
-        {"bootstrap.servers": bootstrap, "socket.connection.setup.timeout.ms": 2000, "log_level": 0}
-    )
+    return AdminClient({"bootstrap.servers": bootstrap, "socket.connection.setup.timeout.ms": 2000, "log_level": 0})
 
 
 def wait_for_broker(admin: AdminClient, timeout_s: float) -> ClusterMetadata:
