@@ -1,0 +1,96 @@
+"""The local stack scripts themselves: idempotent `up`, honest `status`, and a `down` that stops only
+what it started. Runs Redis and Postgres in a scratch state folder on free ports, beside the real stack.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.aws import free_port
+from tests.fixtures.services import STACK
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def scratch_env() -> Iterator[dict[str, str]]:
+    # /var/tmp, world-traversable: the postgres user must reach the data folder when we run as root
+    state = Path(tempfile.mkdtemp(prefix="cs-stack-test-", dir="/var/tmp"))
+    state.chmod(0o755)
+    env = {
+        **os.environ,
+        "CS_STATE_DIR": str(state),
+        "CS_PG_PORT": str(free_port()),
+        "CS_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+    }
+    yield env
+    subprocess.run([STACK, "down", "redis", "postgres"], env=env, capture_output=True, check=False)
+    shutil.rmtree(state, ignore_errors=True)
+
+
+def stack(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([STACK, *args], env=env, capture_output=True, text=True, check=False, timeout=120)
+
+
+def pid_of(env: dict[str, str], service: str) -> str:
+    return (Path(env["CS_STATE_DIR"]) / "run" / f"{service}.pid").read_text().strip()
+
+
+def test_up_is_idempotent_and_down_stops_what_it_started(scratch_env: dict[str, str]) -> None:
+    # Given nothing running in this state folder, status says so and fails
+    before = stack(scratch_env, "status", "redis", "postgres")
+    assert before.returncode == 1
+    assert "UNHEALTHY  not running" in before.stdout
+    # When the services are brought up twice
+    first = stack(scratch_env, "up", "redis", "postgres")
+    assert first.returncode == 0, first.stderr
+    pids = {s: pid_of(scratch_env, s) for s in ("redis", "postgres")}
+    second = stack(scratch_env, "up", "redis", "postgres")
+    # Then the second run changed nothing
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.count("already up") == 2
+    assert {s: pid_of(scratch_env, s) for s in pids} == pids
+    assert stack(scratch_env, "status", "redis", "postgres").returncode == 0
+    # And down stops both, after which status reports them down again
+    assert stack(scratch_env, "down", "redis", "postgres").returncode == 0
+    for pid in pids.values():
+        assert not Path(f"/proc/{pid}").exists()
+    assert stack(scratch_env, "status", "redis").returncode == 1
+
+
+def test_up_refuses_a_port_held_by_someone_else_and_down_leaves_it_alone(scratch_env: dict[str, str]) -> None:
+    # Given a foreign process listening on the Redis port
+    port = int(scratch_env["CS_REDIS_URL"].rsplit(":", 1)[1].split("/")[0])
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        # When we try to start Redis there
+        result = stack(scratch_env, "up", "redis")
+        # Then it fails with a message that says what to do, and down does not touch the port's owner
+        assert result.returncode == 1
+        assert f"port {port} is in use by a process we did not start" in result.stderr
+        assert "CS_REDIS_URL" in result.stderr
+        assert stack(scratch_env, "down", "redis").returncode == 0
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()  # the squatter still listens
+
+
+def test_status_explains_a_service_that_died(scratch_env: dict[str, str]) -> None:
+    # Given Redis up, then killed behind the script's back
+    assert stack(scratch_env, "up", "redis").returncode == 0
+    pid = pid_of(scratch_env, "redis")
+    subprocess.run(["kill", "-9", pid], check=True)
+    subprocess.run(["sh", "-c", f"while kill -0 {pid} 2>/dev/null; do sleep 0.1; done"], check=True, timeout=10)
+    # Then status names the problem, and up brings it back
+    status = stack(scratch_env, "status", "redis")
+    assert status.returncode == 1
+    assert "not running" in status.stdout
+    assert stack(scratch_env, "up", "redis").returncode == 0
+    assert pid_of(scratch_env, "redis") != pid
