@@ -10,8 +10,8 @@ import json
 import uuid
 
 import pytest
-from customersignal.adapters.aws import AwsClients
 
+from customersignal.adapters.aws import AwsClients
 from tests.fixtures.aws import HttpReceiver
 
 pytestmark = pytest.mark.integration

@@ -6,9 +6,10 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from moto import mock_aws
+
 from customersignal.adapters.aws import AwsClients
 from customersignal.settings import AwsSettings
-from moto import mock_aws
 
 pytestmark = pytest.mark.unit
 

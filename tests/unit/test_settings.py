@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from customersignal.settings import AwsSettings, PlatformSettings, PostgresSettings
 
 pytestmark = pytest.mark.unit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from customersignal.settings import KafkaSettings
 from customersignal.topology import EVENTS_PARTITIONS, required_topics
 

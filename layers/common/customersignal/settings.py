@@ -36,6 +36,10 @@ class PostgresSettings(_Base):
     pg_password: SecretStr = SecretStr("customersignal")
     pg_database: str = "customersignal"
     pg_connect_timeout_s: float = 5.0
+    pg_secret_arn: str | None = Field(
+        default=None,
+        description="deployed stages: an RDS-style Secrets Manager secret that overrides the pg_* fields",
+    )
 
     def sqlalchemy_url(self) -> str:
         """The URL Alembic uses (SQLAlchemy appears only in migrations; pg8000 is the driver)."""
