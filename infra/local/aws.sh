@@ -47,13 +47,13 @@ start_localstack() {
     FILESYSTEM_ROOT="$STATE_DIR/localstack" DNS_ADDRESS=0 SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 \
     ANALYTICS_API=http://127.0.0.1:9/ API_ENDPOINT=http://127.0.0.1:9/ \
     SERVICES=sns,sqs,ssm,secretsmanager,sts,iam,cloudwatch,events \
-    nohup "$LS_VENV/bin/python" -m localstack.runtime.main >"$LOG_DIR/aws.log" 2>&1 &
+    setsid nohup "$LS_VENV/bin/python" -m localstack.runtime.main >"$LOG_DIR/aws.log" 2>&1 &
   echo $! >"$(pidfile aws)"
   echo localstack >"$RUN_DIR/aws.kind"
 }
 
 start_moto() {
-  nohup "$ROOT/.venv/bin/moto_server" -H 127.0.0.1 -p "$AWS_PORT" >"$LOG_DIR/aws.log" 2>&1 &
+  setsid nohup "$ROOT/.venv/bin/moto_server" -H 127.0.0.1 -p "$AWS_PORT" >"$LOG_DIR/aws.log" 2>&1 &
   echo $! >"$(pidfile aws)"
   echo moto >"$RUN_DIR/aws.kind"
 }

@@ -25,15 +25,16 @@ setup() {
   rm -rf "$LIBS" && mv "$LIBS.tmp" "$LIBS"
 }
 
-format_storage() {  # idempotent: --ignore-formatted keeps an existing cluster id
+format_storage() {  # once per data folder: a formatted log dir keeps its cluster id across restarts
   mkdir -p "$DATA" "$KLOGS"
   sed -e "s#@DATA_DIR@#$DATA#" -e "s#@KAFKA_PORT@#$KAFKA_PORT#g" \
       -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" "$CONF/server.properties" > "$PROPS"
+  [ -f "$DATA/meta.properties" ] && return 0
   local cid
   cid="$("$PY" -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')"
   java -Xmx256m $LOGCFG -cp "$LIBS/*" kafka.tools.StorageTool format \
-    --config "$PROPS" --cluster-id "$cid" --ignore-formatted >"$KLOGS/format.out" 2>&1 \
-    || { cat "$KLOGS/format.out" >&2; die "kafka storage format failed"; }
+    --config "$PROPS" --cluster-id "$cid" >"$KLOGS/format.out" 2>&1 \
+    || { cat "$KLOGS/format.out" >&2; die "kafka storage format failed (data: $DATA)"; }
 }
 
 ensure_topics() {  # topics exist only when created explicitly: auto-creation is off, as on MSK
@@ -47,7 +48,7 @@ start() {
   fi
   setup
   format_storage
-  nohup java $HEAP $JVM_OPTS $LOGCFG -cp "$LIBS/*" kafka.Kafka "$PROPS" >"$KLOGS/broker.out" 2>&1 &
+  setsid nohup java $HEAP $JVM_OPTS $LOGCFG -cp "$LIBS/*" kafka.Kafka "$PROPS" >"$KLOGS/broker.out" 2>&1 &
   echo $! >"$(pidfile kafka)"
   if ! ensure_topics; then
     say "kafka did not become ready; last log lines:" >&2

@@ -49,6 +49,8 @@ owned_alive() {
 
 port_in_use() { ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; }
 
+# Daemons start under setsid: their own session, so a Ctrl-C or a closed terminal in the shell that ran
+# `make up` cannot take them down with it.
 # Stop a process we started: SIGTERM, wait, then SIGKILL. Never touches a process without our pid file.
 stop_owned() {
   local name="$1" grace="${2:-30}" f pid

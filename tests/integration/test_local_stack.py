@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from confluent_kafka import Consumer, Producer
 
 from tests.fixtures.aws import free_port
 from tests.fixtures.services import STACK
@@ -94,3 +95,33 @@ def test_status_explains_a_service_that_died(scratch_env: dict[str, str]) -> Non
     assert "not running" in status.stdout
     assert stack(scratch_env, "up", "redis").returncode == 0
     assert pid_of(scratch_env, "redis") != pid
+
+
+def test_kafka_restarts_on_its_own_data_and_keeps_acknowledged_messages(scratch_env: dict[str, str]) -> None:
+    # Given a scratch broker with one acknowledged message in events_raw
+    env = {
+        **scratch_env,
+        "CS_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}",
+        "CS_KAFKA_CONTROLLER_PORT": str(free_port()),
+    }
+    try:
+        assert stack(env, "up", "kafka").returncode == 0, stack(env, "status", "kafka").stdout
+        producer = Producer({"bootstrap.servers": env["CS_KAFKA_BOOTSTRAP"], "enable.idempotence": True})
+        producer.produce("events_raw", key=b"tenant-1", value=b"before-restart")
+        assert producer.flush(15) == 0
+        # When it is stopped and started again (the second start must reuse the formatted log dir)
+        assert stack(env, "down", "kafka").returncode == 0
+        restarted = stack(env, "up", "kafka")
+        # Then it comes back healthy, with the message still there
+        assert restarted.returncode == 0, restarted.stderr
+        assert read_all(env["CS_KAFKA_BOOTSTRAP"], "events_raw") == [b"before-restart"]
+    finally:
+        stack(env, "down", "kafka")
+
+
+def read_all(bootstrap: str, topic: str) -> list[bytes | None]:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "restart-check", "auto.offset.reset": "earliest"})
+    consumer.subscribe([topic])
+    values = [m.value() for m in consumer.consume(num_messages=10, timeout=10) if m.error() is None]
+    consumer.close()
+    return values
