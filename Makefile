@@ -10,8 +10,11 @@ VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 SAM_VENV := $(CACHE_DIR)/sam-venv
 STACK := infra/local/stack.sh
-# Lambda runs python3.12 (confluent-kafka wheels need glibc 2.28), so the dev venv does too.
-PYTHON312 ?= $(shell command -v python3.12 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12 2>/dev/null | sort -V | tail -n 1)
+# Lambda runs python3.12 (confluent-kafka wheels need glibc 2.28), so the dev venv does too. A pyenv
+# shim on PATH may exist without answering, so each candidate must actually run.
+PYTHON312 ?= $(shell for c in $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12 2>/dev/null | sort -rV) \
+  $$(command -v python3.12); do "$$c" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null \
+  && { echo "$$c"; break; }; done)
 DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt pyproject.toml | sha1sum | cut -c1-12)
 SAM_STAMP := $(SAM_VENV)/.deps-$(shell sha1sum infra/tools/sam-requirements.txt | cut -c1-12)
 # `docker compose config` validates docker-compose.yml with no engine; where the docker client lacks the
