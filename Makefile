@@ -59,20 +59,26 @@ $(COMPOSE_BIN):
 tools: $(DEPS_STAMP) $(SAM_STAMP) $(COMPOSE_BIN) ## install the deployment tools (SAM CLI, cfn-lint, docker compose)
 
 services: setup ## start Kafka, Postgres, Redis and the AWS endpoint natively (idempotent)
-	@$(STACK) up
+	@$(STACK) up postgres redis kafka aws
 
-up: ## run the platform locally (docker-compose if a Docker engine answers, else natively)
+up: ## run the platform locally (backing services in docker-compose if a Docker engine answers, else natively)
 ifeq ($(DOCKER_ENGINE),yes)
 	docker compose --profile $(COMPOSE_PROFILE) up -d --wait
 	@$(MAKE) --no-print-directory $(DEPS_STAMP) migrate
 else
 	@$(MAKE) --no-print-directory services migrate
-	@echo; $(STACK) status
 endif
+	@$(STACK) up api
+	@echo; $(STACK) status $(if $(DOCKER_ENGINE),api,)
+	@key=$$(customersignal demo --quiet) && echo && \
+	  echo "Demo tenant 'demo', project 'default'. A fresh ingest key (shown once): $$key" && \
+	  echo "Try: curl -s http://127.0.0.1:$${CS_API_PORT:-8000}/v1/events -H \"Authorization: Bearer $$key\" \\" && \
+	  echo "       -H 'Content-Type: application/json' -d '{\"event_id\": \"'$$(cat /proc/sys/kernel/random/uuid)'\", \"event_type\": \"signup\", \"user_id\": \"u1\"}'"
 	@echo; echo "CustomerSignal is up. 'make status' checks it, 'make down' stops it."
 
 down: ## stop what `make up` started (only our own processes)
 ifeq ($(DOCKER_ENGINE),yes)
+	@$(STACK) down api
 	docker compose --profile localstack --profile moto down
 else
 	@$(STACK) down

@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.kafka",
     "tests.fixtures.redis",
     "tests.fixtures.aws",
+    "tests.fixtures.api",
 ]

@@ -20,7 +20,7 @@ setup() {
   command -v java >/dev/null || die "Java 17+ is needed for Kafka: apt-get install openjdk-17-jre-headless"
   say "  fetching Apache Kafka $KAFKA_VERSION jars from Maven Central into $LIBS"
   mkdir -p "$LIBS.tmp"
-  mvn -q -B -f "$CONF/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+  mvn -q -B -Dstyle.color=never -f "$CONF/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
     dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS.tmp"
   rm -rf "$LIBS" && mv "$LIBS.tmp" "$LIBS"
 }

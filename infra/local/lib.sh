@@ -33,6 +33,8 @@ AWS_PORT="${_aws##*:}"; [ "$AWS_PORT" = "$_aws" ] && AWS_PORT=4566
 # localstack (the user's choice for `make up`) or moto (lighter, what the tests start on their own port)
 AWS_EMULATOR="${CS_AWS_EMULATOR:-localstack}"
 LOCALSTACK_VERSION="${CS_LOCALSTACK_VERSION:-2026.3.0}"
+API_PORT="${CS_API_PORT:-8000}"
+API_WORKERS="${CS_API_WORKERS:-2}"
 
 mkdir -p "$RUN_DIR" "$LOG_DIR"
 

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # The native local stack: Kafka, Postgres, Redis and the AWS endpoint, without Docker.
-# usage: stack.sh up|down|status|setup [kafka|postgres|redis|aws ...]   (default: all four)
+# usage: stack.sh up|down|status|setup [postgres|redis|kafka|aws|api ...]   (default: all five)
+# The first four are the backing services (`make services`); api is the application (`make up`).
 # Idempotent: `up` leaves running services alone, `down` stops only what `up` started (pid files).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 HERE="$ROOT/infra/local"
-ALL=(postgres redis kafka aws)
+ALL=(postgres redis kafka aws api)
 cmd="${1:-status}"; shift || true
 services=("$@"); [ ${#services[@]} -eq 0 ] && services=("${ALL[@]}")
 
 for s in "${services[@]}"; do
-  case "$s" in kafka|postgres|redis|aws) ;; *) die "unknown service '$s' (kafka, postgres, redis, aws)";; esac
+  case "$s" in kafka|postgres|redis|aws|api) ;; *) die "unknown service '$s' (postgres, redis, kafka, aws, api)";; esac
 done
 
 case "$cmd" in

@@ -25,8 +25,14 @@ class _Base(BaseSettings):
 class KafkaSettings(_Base):
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_SSL"] = "PLAINTEXT"
+    # MSK: OAUTHBEARER (IAM); self-managed: SCRAM-SHA-512 with the credentials in kafka_secret_arn
+    kafka_sasl_mechanism: Literal["OAUTHBEARER", "SCRAM-SHA-512"] | None = None
+    kafka_secret_arn: str | None = None
     kafka_events_topic: str = "events_raw"
     kafka_dlq_topic: str = "events_dlq"
+    # the producer gives up (and the API answers 503) after this; keep it well below the 29 s API timeout
+    kafka_produce_timeout_ms: int = Field(default=5000, ge=100, le=20000)
+    kafka_linger_ms: int = Field(default=1, ge=0, le=100)
 
 
 class PostgresSettings(_Base):

@@ -1,0 +1,15 @@
+"""The CustomerSignal HTTP API on API Gateway (REST) + Lambda. This module only wires things together:
+routes live in chalicelib/*_routes.py, the error mapping in chalicelib/http.py, clients in chalicelib/deps.py.
+"""
+
+from chalice import Chalice, ConvertToMiddleware
+
+from chalicelib import docs_routes, ingest_routes, segment_routes
+from customersignal.observability import logger, metrics
+
+app = Chalice(app_name="customersignal-api")
+app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
+app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+app.register_blueprint(ingest_routes.bp)
+app.register_blueprint(segment_routes.bp)
+app.register_blueprint(docs_routes.bp)

@@ -1,0 +1,53 @@
+"""The API's composition root: settings read and clients built once per container (cold start)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from customersignal.adapters.aws import AwsClients
+from customersignal.adapters.kafka_auth import client_config
+from customersignal.adapters.kafka_producer import KafkaEventPublisher
+from customersignal.adapters.key_cache import CachedKeyLookup, SystemClock
+from customersignal.adapters.key_store import PostgresKeyStore
+from customersignal.adapters.postgres import connect, resolve_credentials
+from customersignal.adapters.rate_limit import RedisTokenBucket
+from customersignal.ports import EventPublisher, KeyLookup, RateLimiter
+from customersignal.settings import AwsSettings, KafkaSettings, PostgresSettings, RedisSettings
+
+
+class ApiSettings(KafkaSettings, PostgresSettings, RedisSettings, AwsSettings):
+    """Exactly what the API function reads (template.yaml passes these)."""
+
+
+@dataclass(frozen=True)
+class ApiDeps:
+    keys: KeyLookup
+    limiter: RateLimiter
+    publisher: EventPublisher
+
+
+@functools.cache
+def get_deps() -> ApiDeps:
+    settings = ApiSettings()
+    aws = AwsClients(settings)
+    postgres = resolve_credentials(settings, aws.secretsmanager())
+    kafka = client_config(settings, region=settings.aws_region, secrets=aws.secretsmanager)
+    # no retries with backoff: the key cache and the limiter fall back on their own when Redis is away
+    hot = redis.Redis.from_url(
+        settings.redis_url.get_secret_value(),
+        socket_timeout=0.5,
+        socket_connect_timeout=0.5,
+        health_check_interval=30,
+        retry=Retry(NoBackoff(), 0),
+    )
+    key_store = PostgresKeyStore(lambda: connect(postgres))
+    return ApiDeps(
+        keys=CachedKeyLookup(key_store, hot, clock=SystemClock(), usage=key_store),
+        limiter=RedisTokenBucket(hot),
+        publisher=KafkaEventPublisher(settings, kafka),
+    )

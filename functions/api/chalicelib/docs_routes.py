@@ -1,0 +1,24 @@
+"""GET /v1/openapi.json: the contract, generated from the same pydantic models the API validates with."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.http import RequestContext, edge, json_response
+from customersignal.openapi import INGEST_ROUTES, build_openapi
+
+bp = Blueprint(__name__)
+
+
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    return build_openapi(INGEST_ROUTES)
+
+
+@bp.route("/v1/openapi.json", methods=["GET"])
+@edge(bp)
+def openapi(ctx: RequestContext) -> Response:
+    return json_response(200, openapi_document(), ctx, {"Cache-Control": "public, max-age=300"})

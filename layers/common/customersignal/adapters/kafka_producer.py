@@ -1,0 +1,98 @@
+"""The event publisher: confluent-kafka, idempotent (acks=all), keyed by tenant.
+
+``publish`` returns only when the broker has acknowledged every envelope of the call. Anything else
+(a delivery error, the local queue full, no acknowledgement within the produce timeout) raises
+``Unavailable``: the API then answers 503 and acknowledges nothing. Messages still queued after a timeout
+may reach Kafka later; that is safe, because the client retries with the same event ids and the
+aggregator deduplicates on (tenant, event_id).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
+
+from customersignal.domain.envelope import SCHEMA_HEADER, SCHEMA_VERSION, TRACEPARENT_HEADER, Envelope
+from customersignal.domain.errors import Unavailable
+from customersignal.settings import KafkaSettings
+
+RETRY_AFTER_S = 5
+
+
+class _Deliveries:
+    """Delivery reports for one publish call (several calls may share the producer across threads)."""
+
+    def __init__(self, expected: int) -> None:
+        self.pending = expected
+        self.errors: list[KafkaError] = []
+        self._lock = threading.Lock()
+
+    def on_delivery(self, error: KafkaError | None, _message: Message) -> None:
+        with self._lock:
+            self.pending -= 1
+            if error is not None:
+                self.errors.append(error)
+
+
+class KafkaEventPublisher:
+    """Build once per container: the producer's connections and idempotence state outlive requests."""
+
+    def __init__(
+        self, settings: KafkaSettings, connection: dict[str, Any], *, client_id: str = "customersignal-api"
+    ) -> None:
+        """``connection``: bootstrap servers and auth, from ``kafka_auth.client_config``."""
+        self._topic = settings.kafka_events_topic
+        self._timeout_s = settings.kafka_produce_timeout_ms / 1000
+        self._producer = Producer(
+            connection
+            | {
+                "client.id": client_id,
+                "enable.idempotence": True,  # forces acks=all and safe retries without reordering
+                "acks": "all",
+                "linger.ms": settings.kafka_linger_ms,
+                "compression.type": "lz4",
+                # below the API's own deadline, so a dead broker turns into a 503 and not a gateway timeout
+                "message.timeout.ms": settings.kafka_produce_timeout_ms,
+                "enable.metrics.push": False,
+                "log_level": 3,
+            }
+        )
+
+    def publish(self, envelopes: Sequence[Envelope], *, traceparent: str) -> None:
+        if not envelopes:
+            return
+        deliveries = _Deliveries(len(envelopes))
+        headers: list[tuple[str, str | bytes | None]] = [
+            (TRACEPARENT_HEADER, traceparent.encode()),
+            (SCHEMA_HEADER, str(SCHEMA_VERSION).encode()),
+        ]
+        try:
+            for envelope in envelopes:
+                self._producer.produce(
+                    self._topic,
+                    key=envelope.kafka_key(),
+                    value=envelope.kafka_value(),
+                    headers=headers,
+                    on_delivery=deliveries.on_delivery,
+                )
+        except (BufferError, KafkaException) as exc:
+            raise Unavailable(
+                "kafka_unavailable", f"could not queue events for Kafka: {exc}", None, RETRY_AFTER_S
+            ) from exc
+        # flush serves delivery callbacks (ours and other threads'); our own counter decides the outcome
+        self._producer.flush(self._timeout_s)
+        if deliveries.pending or deliveries.errors:
+            reason = deliveries.errors[0].str() if deliveries.errors else "no acknowledgement in time"
+            raise Unavailable(
+                "kafka_unavailable",
+                f"Kafka did not acknowledge the events ({reason}); nothing was accepted, retry later",
+                None,
+                RETRY_AFTER_S,
+            )
+
+    def close(self, timeout_s: float = 5.0) -> int:
+        """Flush what is queued; returns how many messages are still undelivered."""
+        return int(self._producer.flush(timeout_s))

@@ -1,0 +1,61 @@
+"""Event time: correct the client's clock skew, then classify the result. Pure: the server time is passed in.
+
+The corrected time (``occurred_at``, the time buckets use) is
+
+- ``received_at - (sent_at - timestamp)`` when both ``timestamp`` and ``sent_at`` are given: the client's own
+  clock measured how long the event waited before it was sent, and that interval is laid back from the moment
+  the server received it (Segment's and Snowplow's formula). Whatever offset the client's clock has cancels out;
+- ``timestamp`` when only it is given (the client's clock is trusted);
+- ``received_at`` when there is no ``timestamp`` (``sent_at`` alone says nothing about when the event happened).
+
+It is always returned in UTC, so that downstream code can bucket on the ISO string (``occurred_at[:16]``).
+
+Classification, relative to ``received_at``:
+
+- more than ``MAX_FUTURE_SKEW`` (1 h) ahead: the event is rejected (``timestamp_in_future``). With ``sent_at``
+  given this means the client claims the event happened over an hour after it sent it. Exactly 1 h is accepted;
+- more than ``LATE_AFTER`` (7 days) behind: accepted and flagged ``is_late``, so aggregates can treat it as a
+  correction of closed buckets. Exactly 7 days is not late.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
+
+MAX_FUTURE_SKEW = timedelta(hours=1)
+"""How far past the server's receive time a corrected event time may lie (clock jitter, not real skew)."""
+
+LATE_AFTER = timedelta(days=7)
+"""Events that occurred longer than this before they were received are late: accepted, and flagged."""
+
+
+class CorrectedTime(NamedTuple):
+    """A named tuple: built once per event, and about 3x cheaper than a frozen dataclass."""
+
+    occurred_at: datetime
+    """The corrected event time, in UTC."""
+    is_late: bool
+    """Occurred more than ``LATE_AFTER`` before ``received_at``."""
+    ahead_by: timedelta | None
+    """Set when the event must be rejected: how far past ``received_at`` (more than ``MAX_FUTURE_SKEW``)."""
+
+
+def correct_time(*, received_at: datetime, timestamp: datetime | None, sent_at: datetime | None) -> CorrectedTime:
+    """Correct and classify one event's time. All datetimes must be timezone-aware."""
+    if received_at.tzinfo is None:
+        raise ValueError("received_at must be timezone-aware")
+    if timestamp is None:
+        occurred_at = received_at
+    elif sent_at is None:
+        occurred_at = timestamp
+    else:
+        occurred_at = received_at - (sent_at - timestamp)
+    if occurred_at.tzinfo is not UTC:
+        occurred_at = occurred_at.astimezone(UTC)
+    ahead = occurred_at - received_at
+    return CorrectedTime(
+        occurred_at=occurred_at,
+        is_late=-ahead > LATE_AFTER,
+        ahead_by=ahead if ahead > MAX_FUTURE_SKEW else None,
+    )

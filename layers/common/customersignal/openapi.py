@@ -1,0 +1,220 @@
+"""The OpenAPI 3.1 document of the ingestion API, generated from the same pydantic models the code validates
+and answers with, so the contract can't drift from the code. ``GET /v1/openapi.json`` serves it; later fuzzing
+runs against it.
+
+Schemas come from ``pydantic.json_schema.models_json_schema`` with ``ref_template
+"#/components/schemas/{model}"``: one pass over every model, so a model used by several routes gets one entry
+(and, where its input and output shapes differ, ``-Input``/``-Output`` variants).
+
+Success is 200 on every ingestion route, not 202: the API answers only after Kafka has acknowledged every
+accepted event (``EventPublisher.publish`` returns once the broker holds them), so the work is done, not queued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+from customersignal.domain.events import EventsRequest
+from customersignal.domain.responses import ErrorResponse, IngestResponse, SegmentResponse
+from customersignal.domain.segment import (
+    SegmentAlias,
+    SegmentBatch,
+    SegmentGroup,
+    SegmentIdentify,
+    SegmentPage,
+    SegmentScreen,
+    SegmentTrack,
+)
+
+OPENAPI_VERSION = "3.1.0"
+REF_TEMPLATE = "#/components/schemas/{model}"
+INGEST_ERROR_STATUSES = (400, 401, 403, 413, 415, 429, 503)
+
+SECURITY_SCHEMES: dict[str, Any] = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "cs_…",
+        "description": "A project API key: `Authorization: Bearer cs_...`.",
+    },
+    "basic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "Segment's convention: the API key (the 'write key') as the username, empty password.",
+    },
+}
+
+_ERRORS: dict[int, tuple[str, str]] = {  # status -> (component name, description)
+    400: ("BadRequest", "The body can't be read: malformed_json or invalid_body."),
+    401: ("Unauthorized", "No API key, or one we don't know."),
+    403: ("Forbidden", "The key is revoked or lacks the scope."),
+    413: ("PayloadTooLarge", "request_too_large (over 1 MB) or too_many_events (over 500)."),
+    415: ("UnsupportedMediaType", "The body is not JSON."),
+    429: ("TooManyRequests", "The project is over its rate; retry after Retry-After seconds."),
+    503: ("ServiceUnavailable", "Kafka (or the key store) is unavailable; nothing was accepted. Retry later."),
+}
+
+_HEADERS: dict[str, dict[str, Any]] = {
+    "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 0}},
+    "RateLimit-Limit": {"description": "The project's burst capacity, in events.", "schema": {"type": "integer"}},
+    "RateLimit-Remaining": {"description": "Events left in the bucket now.", "schema": {"type": "integer"}},
+    "RateLimit-Reset": {"description": "Seconds until the bucket is full again.", "schema": {"type": "integer"}},
+}
+_ERROR_HEADERS = {
+    429: ("Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"),
+    503: ("Retry-After",),
+}
+
+
+@dataclass(frozen=True)
+class RouteDoc:
+    """What the document says about one route.
+
+    ``request_model`` None: no body. ``response_model`` None: the body is a free-form JSON object.
+    ``rejected_status``: the status when every event was rejected, if it is not ``success_status`` (the Segment
+    endpoints answer 400, with ``response_model`` as the body). ``auth`` empty with ``scopes`` empty: public.
+    """
+
+    path: str
+    method: Literal["get", "post"]
+    summary: str
+    request_model: type[BaseModel] | None
+    success_status: int = 200
+    scopes: tuple[str, ...] = ("ingest",)
+    response_model: type[BaseModel] | None = IngestResponse
+    auth: tuple[str, ...] = ("bearer",)
+    error_statuses: tuple[int, ...] = INGEST_ERROR_STATUSES
+    rejected_status: int | None = None
+    description: str = ""
+
+
+def _segment_route(call: str, model: type[BaseModel], summary: str) -> RouteDoc:
+    return RouteDoc(
+        path=f"/v1/{call}",
+        method="post",
+        summary=summary,
+        request_model=model,
+        response_model=SegmentResponse,
+        auth=("bearer", "basic"),
+        rejected_status=400,
+        description=(
+            "Segment-compatible. 200 when at least one event was accepted, 400 (with the per-event results) when "
+            "all were rejected, so that Segment SDKs don't retry data that can't become valid."
+        ),
+    )
+
+
+INGEST_ROUTES: list[RouteDoc] = [
+    RouteDoc(
+        path="/v1/events",
+        method="post",
+        summary="Send one event, or up to 500 as {events: [...]}",
+        request_model=EventsRequest,
+        description=(
+            "Answers 200 once every accepted event is in Kafka; each event's verdict is in results. At most 1 MB "
+            "per request and 32 KB per event."
+        ),
+    ),
+    _segment_route("track", SegmentTrack, "Segment track: record an event"),
+    _segment_route("identify", SegmentIdentify, "Segment identify: who the user is"),
+    _segment_route("page", SegmentPage, "Segment page: a page view"),
+    _segment_route("screen", SegmentScreen, "Segment screen: a screen view"),
+    _segment_route("group", SegmentGroup, "Segment group: the user's account or organisation"),
+    _segment_route("alias", SegmentAlias, "Segment alias: merge two user ids"),
+    _segment_route("batch", SegmentBatch, "Segment batch: up to 500 messages of any type"),
+    RouteDoc(
+        path="/v1/openapi.json",
+        method="get",
+        summary="This document",
+        request_model=None,
+        scopes=(),
+        response_model=None,
+        auth=(),
+        error_statuses=(),
+    ),
+]
+
+
+_Refs = dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, str]]
+
+
+def build_openapi(
+    routes: Sequence[RouteDoc], *, title: str = "CustomerSignal ingestion API", version: str = "1"
+) -> dict[str, Any]:
+    """The OpenAPI 3.1 document for ``routes``, as a JSON-ready dict."""
+    refs, schemas = _component_schemas(routes)
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        paths.setdefault(route.path, {})[route.method] = _operation(route, refs)
+    error = refs[(ErrorResponse, "serialization")]
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": SECURITY_SCHEMES,
+            "headers": _HEADERS,
+            "responses": {name: _error_response(status, error) for status, (name, _) in _ERRORS.items()},
+        },
+    }
+
+
+def _component_schemas(routes: Sequence[RouteDoc]) -> tuple[_Refs, dict[str, Any]]:
+    """One pass over every model: the $ref of each (model, mode), and the schemas they point to."""
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorResponse, "serialization")]
+    for route in routes:
+        if route.request_model is not None:
+            models.append((route.request_model, "validation"))
+        if route.response_model is not None:
+            models.append((route.response_model, "serialization"))
+    unique = list(dict.fromkeys(models))
+    keys, document = models_json_schema(unique, ref_template=REF_TEMPLATE)
+    refs: _Refs = {key: {"$ref": keys[key]["$ref"]} for key in unique}
+    return refs, document.get("$defs", {})
+
+
+def _operation(route: RouteDoc, refs: _Refs) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": route.method + route.path.replace("/", "_").replace(".", "_"),
+        "summary": route.summary,
+        "security": [{scheme: list(route.scopes)} for scheme in route.auth],
+        "responses": _responses(route, refs),
+    }
+    if route.description:
+        operation["description"] = route.description
+    if route.request_model is not None:
+        schema = refs[(route.request_model, "validation")]
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
+    return operation
+
+
+def _responses(route: RouteDoc, refs: _Refs) -> dict[str, Any]:
+    body = refs[(route.response_model, "serialization")] if route.response_model else {"type": "object"}
+    responses: dict[str, Any] = {
+        str(route.success_status): {"description": "Success.", "content": {"application/json": {"schema": body}}}
+    }
+    for status in route.error_statuses:
+        responses[str(status)] = {"$ref": f"#/components/responses/{_ERRORS[status][0]}"}
+    if route.rejected_status is not None:
+        either = {"oneOf": [body, refs[(ErrorResponse, "serialization")]]}
+        responses[str(route.rejected_status)] = {
+            "description": "Every event was rejected (the body has the per-event results), or the body can't be read.",
+            "content": {"application/json": {"schema": either}},
+        }
+    return responses
+
+
+def _error_response(status: int, error: dict[str, str]) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": _ERRORS[status][1],
+        "content": {"application/json": {"schema": error}},
+    }
+    if status in _ERROR_HEADERS:
+        response["headers"] = {name: {"$ref": f"#/components/headers/{name}"} for name in _ERROR_HEADERS[status]}
+    return response

@@ -1,0 +1,206 @@
+"""The RateLimiter contract: a token bucket per project, with the numbers the 429 headers need.
+
+The fake advances an injected clock; the Redis bucket runs on the server's clock, so its harness
+really sleeps. Rates are chosen so that scheduling jitter on a busy machine (tens of ms) cannot
+change an outcome.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any, Protocol
+
+import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from customersignal.adapters.rate_limit import RedisTokenBucket
+from customersignal.domain.errors import PayloadTooLarge
+from customersignal.ports import RateLimiter
+from tests.contract import unused_port
+from tests.fakes import FakeClock, FakeRateLimiter
+
+
+class LimiterHarness(Protocol):
+    limiter: RateLimiter
+
+    def wait(self, seconds: float) -> None: ...
+
+
+class FakeHarness:
+    def __init__(self) -> None:
+        self.clock = FakeClock()
+        self.limiter: RateLimiter = FakeRateLimiter(self.clock)
+
+    def wait(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+
+
+class RedisHarness:
+    def __init__(self, client: redis.Redis, namespace: str) -> None:
+        self.limiter: RateLimiter = RedisTokenBucket(client, key_prefix=f"{namespace}rl:")
+
+    def wait(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+@pytest.fixture(
+    params=[pytest.param("fake", marks=pytest.mark.unit), pytest.param("redis", marks=pytest.mark.integration)]
+)
+def harness(request: pytest.FixtureRequest) -> LimiterHarness:
+    if request.param == "fake":
+        return FakeHarness()
+    return RedisHarness(request.getfixturevalue("redis_client"), request.getfixturevalue("redis_namespace"))
+
+
+def test_a_new_bucket_is_full_and_allows_up_to_burst(harness: LimiterHarness) -> None:
+    # Given a project allowed 1 event/s with a burst of 5
+    project = uuid.uuid4()
+    # When 6 single-event requests arrive at once
+    decisions = [harness.limiter.acquire(project, 1, 1.0, 5) for _ in range(6)]
+    # Then the first 5 pass, counting down, and the 6th is refused for about a second
+    assert [d.allowed for d in decisions] == [True] * 5 + [False]
+    assert [d.remaining for d in decisions] == [4, 3, 2, 1, 0, 0]
+    assert {d.limit for d in decisions} == {5}
+    assert [d.retry_after_s for d in decisions] == [0, 0, 0, 0, 0, 1]
+    # and the bucket is full again 5 s after it was emptied
+    assert decisions[0].reset_after_s == 1
+    assert decisions[4].reset_after_s == 5
+
+
+def test_the_bucket_refills_at_the_rate(harness: LimiterHarness) -> None:
+    # Given an emptied bucket of 4 events refilling at 4 events/s
+    project = uuid.uuid4()
+    assert harness.limiter.acquire(project, 4, 4.0, 4).remaining == 0
+    # When half a second passes, two events' worth of tokens are back
+    harness.wait(0.5)
+    refilled = harness.limiter.acquire(project, 2, 4.0, 4)
+    # Then a 2-event request passes and the next one waits for the refill (under a second)
+    assert refilled.allowed
+    after = harness.limiter.acquire(project, 2, 4.0, 4)
+    assert not after.allowed
+    assert after.retry_after_s == 1
+
+
+def test_a_batch_costs_one_token_per_event_and_a_refusal_costs_nothing(harness: LimiterHarness) -> None:
+    # Given a bucket of 10 at 1 event/s
+    project = uuid.uuid4()
+    # When a 7-event batch passes, a 4-event batch is refused, and a 3-event batch follows
+    seven = harness.limiter.acquire(project, 7, 1.0, 10)
+    four = harness.limiter.acquire(project, 4, 1.0, 10)
+    three = harness.limiter.acquire(project, 3, 1.0, 10)
+    # Then the refused batch took nothing, so the 3 fit exactly
+    assert (seven.allowed, seven.remaining) == (True, 3)
+    assert (four.allowed, four.remaining, four.retry_after_s) == (False, 3, 1)
+    assert (three.allowed, three.remaining) == (True, 0)
+
+
+def test_retry_after_is_the_wait_for_the_whole_cost_rounded_up(harness: LimiterHarness) -> None:
+    # Given an empty bucket of 10 refilling at 2 events/s
+    project = uuid.uuid4()
+    harness.limiter.acquire(project, 10, 2.0, 10)
+    # When 9 events are asked for
+    refused = harness.limiter.acquire(project, 9, 2.0, 10)
+    # Then the wait is 9 / 2 = 4.5 s, announced as 5 s; a full bucket is 5 s away too
+    assert not refused.allowed
+    assert refused.retry_after_s == 5
+    assert refused.reset_after_s == 5
+    assert refused.remaining == 0
+
+
+def test_a_batch_larger_than_the_burst_is_refused_as_too_large_without_spending(harness: LimiterHarness) -> None:
+    # Given a bucket of 500
+    project = uuid.uuid4()
+    # When a 501-event batch arrives, it can never pass: that is not a retryable 429
+    with pytest.raises(PayloadTooLarge) as raised:
+        harness.limiter.acquire(project, 501, 100.0, 500)
+    assert raised.value.code == "batch_exceeds_burst"
+    assert "at most 500 events" in raised.value.message
+    # Then the bucket is untouched
+    assert harness.limiter.acquire(project, 500, 100.0, 500).allowed
+
+
+def test_projects_have_independent_buckets(harness: LimiterHarness) -> None:
+    # Given project A drained
+    a, b = uuid.uuid4(), uuid.uuid4()
+    harness.limiter.acquire(a, 3, 1.0, 3)
+    # Then A is refused and B still has its whole burst
+    assert not harness.limiter.acquire(a, 1, 1.0, 3).allowed
+    fresh = harness.limiter.acquire(b, 1, 1.0, 3)
+    assert (fresh.allowed, fresh.remaining) == (True, 2)
+
+
+def test_a_lowered_burst_applies_at_once(harness: LimiterHarness) -> None:
+    # Given a bucket of 10 with 9 tokens left
+    project = uuid.uuid4()
+    harness.limiter.acquire(project, 1, 1.0, 10)
+    # When the project's burst is lowered to 3
+    decision = harness.limiter.acquire(project, 1, 1.0, 3)
+    # Then the bucket holds at most 3 before the request is charged
+    assert (decision.allowed, decision.remaining, decision.limit) == (True, 2, 3)
+
+
+def test_cost_zero_peeks_without_spending(harness: LimiterHarness) -> None:
+    project = uuid.uuid4()
+    harness.limiter.acquire(project, 2, 1.0, 5)
+    peek = harness.limiter.acquire(project, 0, 1.0, 5)
+    assert (peek.allowed, peek.remaining) == (True, 3)
+    assert harness.limiter.acquire(project, 3, 1.0, 5).allowed
+
+
+@pytest.mark.parametrize(("cost", "rate", "burst"), [(-1, 1.0, 5), (1, 0.0, 5), (1, 1.0, 0)])
+def test_nonsense_arguments_are_programming_errors(harness: LimiterHarness, cost: int, rate: float, burst: int) -> None:
+    with pytest.raises(ValueError, match=r"must be|invalid bucket"):
+        harness.limiter.acquire(uuid.uuid4(), cost, rate, burst)
+
+
+# -- RedisTokenBucket only --------------------------------------------------------------------------
+
+
+class CountingRedis(redis.Redis):
+    """A real client that records each command it sends."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sent: list[str] = []
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        self.sent.append(str(args[0]).upper())
+        return super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
+
+
+@pytest.mark.integration
+def test_each_request_is_one_evalsha_and_the_bucket_expires(redis_client: redis.Redis, redis_namespace: str) -> None:
+    # Given a counting client on the same server, and a limiter that has run once (the script is loaded)
+    counting = CountingRedis(connection_pool=redis_client.connection_pool)
+    limiter = RedisTokenBucket(counting, key_prefix=redis_namespace)
+    project = uuid.uuid4()
+    limiter.acquire(project, 1, 100.0, 300)
+    counting.sent.clear()
+    # When three requests are checked
+    for _ in range(3):
+        limiter.acquire(project, 10, 100.0, 300)
+    # Then each was exactly one round trip
+    assert counting.sent == ["EVALSHA"] * 3
+    # and the state expires once a full refill (300 / 100 = 3 s) would have reset it anyway
+    ttl_ms = redis_client.pttl(f"{redis_namespace}{project}")
+    assert 3000 < ttl_ms <= 4000
+
+
+@pytest.mark.integration
+def test_the_limiter_fails_open_when_redis_is_down() -> None:
+    # Given Redis out of reach
+    down = redis.Redis(port=unused_port(), socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0))
+    limiter = RedisTokenBucket(down)
+    # When requests arrive, even more than the burst allows
+    started = time.monotonic()
+    decisions = [limiter.acquire(uuid.uuid4(), 5, 1.0, 5) for _ in range(3)]
+    # Then they pass (ingestion beats strict limiting), quickly, and still say what the limit is
+    assert all(d.allowed for d in decisions)
+    assert {d.limit for d in decisions} == {5}
+    assert time.monotonic() - started < 1.0
+    # but a request that could never pass is still refused
+    with pytest.raises(PayloadTooLarge):
+        limiter.acquire(uuid.uuid4(), 6, 1.0, 5)

@@ -1,0 +1,26 @@
+"""template.yaml is the wiring: its Api events must be exactly the Chalice app's routes, loaded the way
+Lambda loads the handler (CodeUri on the path, then app.app)."""
+
+from __future__ import annotations
+
+import pytest
+
+from customersignal.local.gateway import chalice_routes
+from customersignal.local.serve import load_app, read_spec
+from customersignal.local.template import api_routes, load_template
+from tests.fixtures.services import ROOT
+
+pytestmark = pytest.mark.unit
+
+TEMPLATE = ROOT / "template.yaml"
+
+
+def test_template_routes_equal_the_chalice_app_routes() -> None:
+    spec = read_spec(TEMPLATE, "ApiFunction")
+    app = load_app(spec)
+    assert api_routes(load_template(TEMPLATE), "ApiFunction") == chalice_routes(app)
+
+
+def test_the_api_handler_is_the_chalice_app() -> None:
+    spec = read_spec(TEMPLATE, "ApiFunction")
+    assert (spec.handler_module, spec.handler_attribute) == ("app", "app")

@@ -1,0 +1,62 @@
+"""Kafka client settings per deployment: plaintext locally, MSK IAM, self-managed SCRAM."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from moto import mock_aws
+
+from customersignal.adapters import kafka_auth
+from customersignal.adapters.aws import AwsClients
+from customersignal.settings import AwsSettings, KafkaSettings
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsClients]:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        yield AwsClients(AwsSettings(stage="prod"))
+
+
+def test_local_is_plaintext_with_no_credentials() -> None:
+    config = kafka_auth.client_config(KafkaSettings(), region="us-east-1")
+    assert config == {"bootstrap.servers": "127.0.0.1:9092", "security.protocol": "PLAINTEXT"}
+
+
+def test_msk_iam_token_expiry_is_handed_to_librdkafka_in_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the signer returns (token, expiry in ms), as aws-msk-iam-sasl-signer does
+    from aws_msk_iam_sasl_signer import MSKAuthTokenProvider
+
+    monkeypatch.setattr(MSKAuthTokenProvider, "generate_auth_token", staticmethod(lambda region: ("tok", 1_800_000)))
+    settings = KafkaSettings(kafka_security_protocol="SASL_SSL", kafka_sasl_mechanism="OAUTHBEARER")
+    # When librdkafka calls the configured callback
+    config = kafka_auth.client_config(settings, region="eu-west-1")
+    token, expiry = config["oauth_cb"]("")
+    # Then it gets seconds (it multiplies by 1000 itself)
+    assert config["sasl.mechanisms"] == "OAUTHBEARER"
+    assert (token, expiry) == ("tok", 1800.0)
+
+
+def test_scram_credentials_come_from_secrets_manager(aws: AwsClients) -> None:
+    secret = {"username": "cs-producer", "password": "pw"}
+    arn = aws.secretsmanager().create_secret(Name="AmazonMSK_cs", SecretString=json.dumps(secret))["ARN"]
+    settings = KafkaSettings(
+        kafka_security_protocol="SASL_SSL", kafka_sasl_mechanism="SCRAM-SHA-512", kafka_secret_arn=arn
+    )
+    config = kafka_auth.client_config(settings, region="us-east-1", secrets=aws.secretsmanager)
+    assert (config["sasl.mechanisms"], config["sasl.username"], config["sasl.password"]) == (
+        "SCRAM-SHA-512",
+        "cs-producer",
+        "pw",
+    )
+
+
+def test_scram_without_a_secret_is_a_configuration_error() -> None:
+    settings = KafkaSettings(kafka_security_protocol="SASL_SSL", kafka_sasl_mechanism="SCRAM-SHA-512")
+    with pytest.raises(ValueError, match="CS_KAFKA_SECRET_ARN"):
+        kafka_auth.client_config(settings, region="us-east-1")
