@@ -27,7 +27,7 @@ COMPOSE_PROFILE := $(if $(LOCALSTACK_AUTH_TOKEN),localstack,moto)
 
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help setup tools services up down status migrate lint format typecheck unit integration test wipe
+.PHONY: help setup tools services up down status migrate lint format typecheck unit integration test bench wipe
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -114,6 +114,10 @@ integration: services tools ## integration tests against the real local services
 
 test: services tools lint typecheck ## everything CI runs: lint, types, unit and integration tests
 	pytest
+
+bench: services migrate ## run the benchmarks; figures (with same-run baselines) go to bench/results.md
+	@command -v wrk >/dev/null || { echo "installing wrk (load generator)"; apt-get install -y -qq wrk >/dev/null; }
+	$(PY) bench/ingest_bench.py
 
 wipe: down ## stop the services and delete their data (keeps the caches)
 	rm -rf "$${CS_STATE_DIR:-.state}"

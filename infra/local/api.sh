@@ -15,16 +15,17 @@ start() {
   if port_in_use "$API_PORT"; then
     die "port $API_PORT is in use by a process we did not start; stop it or set CS_API_PORT"
   fi
-  (cd "$ROOT" && setsid nohup "$PY" -m customersignal.local.serve --template template.yaml \
-    --function ApiFunction --host 127.0.0.1 --port "$API_PORT" --workers "$API_WORKERS" \
-    >"$LOG_DIR/api.log" 2>&1 &
+  # EMF metrics go to stdout for CloudWatch on AWS; locally nothing reads them
+  (cd "$ROOT" && POWERTOOLS_METRICS_DISABLED="${POWERTOOLS_METRICS_DISABLED:-true}" setsid nohup "$PY" \
+    -m customersignal.local.serve --template template.yaml --function ApiFunction --host 127.0.0.1 \
+    --port "$API_PORT" --workers "$API_WORKERS" --concurrency "$API_CONCURRENCY" >"$LOG_DIR/api.log" 2>&1 &
     echo $! >"$(pidfile api)")
   wait_until 30 answers || { tail -n 30 "$LOG_DIR/api.log" >&2; stop_owned api 10; die "the API did not answer on $API_URL"; }
 }
 
 health() {
   owned_alive api || { say "not running (no live pid in $(pidfile api))"; return 1; }
-  if answers; then say "$API_URL ($API_WORKERS workers)"; else say "pid alive but $API_URL does not answer"; return 1; fi
+  if answers; then say "$API_URL ($API_WORKERS workers x $API_CONCURRENCY threads)"; else say "pid alive but $API_URL does not answer"; return 1; fi
 }
 
 case "${1:-}" in

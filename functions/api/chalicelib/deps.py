@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import functools
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import redis
+from aws_lambda_powertools.metrics import MetricUnit
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -16,12 +19,27 @@ from customersignal.adapters.key_cache import CachedKeyLookup, SystemClock
 from customersignal.adapters.key_store import PostgresKeyStore
 from customersignal.adapters.postgres import connect, resolve_credentials
 from customersignal.adapters.rate_limit import RedisTokenBucket
+from customersignal.domain.envelope import Envelope
+from customersignal.observability import metrics
 from customersignal.ports import EventPublisher, KeyLookup, RateLimiter
 from customersignal.settings import AwsSettings, KafkaSettings, PostgresSettings, RedisSettings
 
 
 class ApiSettings(KafkaSettings, PostgresSettings, RedisSettings, AwsSettings):
     """Exactly what the API function reads (template.yaml passes these)."""
+
+
+class TimedPublisher:
+    """Records how long Kafka took to acknowledge each request's events (the ProduceLatency metric)."""
+
+    def __init__(self, inner: EventPublisher) -> None:
+        self._inner = inner
+
+    def publish(self, envelopes: Sequence[Envelope], *, traceparent: str) -> None:
+        started = time.perf_counter()
+        self._inner.publish(envelopes, traceparent=traceparent)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        metrics.add_metric(name="ProduceLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
 
 
 @dataclass(frozen=True)
@@ -49,5 +67,5 @@ def get_deps() -> ApiDeps:
     return ApiDeps(
         keys=CachedKeyLookup(key_store, hot, clock=SystemClock(), usage=key_store),
         limiter=RedisTokenBucket(hot),
-        publisher=KafkaEventPublisher(settings, kafka),
+        publisher=TimedPublisher(KafkaEventPublisher(settings, kafka)),
     )

@@ -124,7 +124,9 @@ def edge(bp: Blueprint) -> Callable[[Callable[..., Response]], Callable[..., Res
             request = bp.current_request
             request_id = str(request.context.get("requestId") or "")
             trace = continue_or_start(request.headers.get("traceparent"))
-            logger.append_keys(request_id=request_id, trace_id=trace.trace_id)
+            # thread-local keys: the local gateway serves several requests per process at once
+            logger.thread_safe_clear_keys()
+            logger.thread_safe_append_keys(request_id=request_id, trace_id=trace.trace_id)
             ctx = RequestContext(request, request_id, trace, datetime.now(UTC), time.perf_counter())
             try:
                 return view(ctx, **path_params)

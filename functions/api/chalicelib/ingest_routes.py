@@ -22,7 +22,7 @@ bp = Blueprint(__name__)
 def post_events(ctx: RequestContext) -> Response:
     deps = get_deps()
     principal = authenticate(ctx.header("authorization"), Scope.INGEST, deps.keys)
-    logger.append_keys(tenant_id=str(principal.tenant_id))
+    logger.thread_safe_append_keys(tenant_id=str(principal.tenant_id))
     require_json(ctx)
     plan = plan_ingest(ctx.body(), principal=principal, received_at=ctx.received_at, trace_id=ctx.trace.trace_id)
     decision = ingestion.accept(plan, principal, ctx.trace, limiter=deps.limiter, publisher=deps.publisher)

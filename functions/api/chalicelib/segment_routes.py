@@ -26,7 +26,7 @@ SegmentCall = Literal["track", "identify", "page", "screen", "group", "alias", "
 def handle(ctx: RequestContext, call: SegmentCall) -> Response:
     deps = get_deps()
     principal = authenticate(ctx.header("authorization"), Scope.INGEST, deps.keys)
-    logger.append_keys(tenant_id=str(principal.tenant_id))
+    logger.thread_safe_append_keys(tenant_id=str(principal.tenant_id))
     require_json(ctx)
     plan = plan_segment(
         ctx.body(), call=call, principal=principal, received_at=ctx.received_at, trace_id=ctx.trace.trace_id

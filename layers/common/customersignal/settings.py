@@ -32,7 +32,8 @@ class KafkaSettings(_Base):
     kafka_dlq_topic: str = "events_dlq"
     # the producer gives up (and the API answers 503) after this; keep it well below the 29 s API timeout
     kafka_produce_timeout_ms: int = Field(default=5000, ge=100, le=20000)
-    kafka_linger_ms: int = Field(default=1, ge=0, le=100)
+    # every request waits for its own acknowledgement, so lingering to batch only adds latency
+    kafka_linger_ms: int = Field(default=0, ge=0, le=100)
 
 
 class PostgresSettings(_Base):

@@ -28,6 +28,7 @@ class _Deliveries:
     def __init__(self, expected: int) -> None:
         self.pending = expected
         self.errors: list[KafkaError] = []
+        self.done = threading.Event()
         self._lock = threading.Lock()
 
     def on_delivery(self, error: KafkaError | None, _message: Message) -> None:
@@ -35,6 +36,8 @@ class _Deliveries:
             self.pending -= 1
             if error is not None:
                 self.errors.append(error)
+            if self.pending == 0:
+                self.done.set()
 
 
 class KafkaEventPublisher:
@@ -60,6 +63,17 @@ class KafkaEventPublisher:
                 "log_level": 3,
             }
         )
+        # One thread serves delivery reports for every caller. Waiting with flush() instead would wait for
+        # the whole queue, other requests' messages included, which under steady load rarely drains: each
+        # request would wait for its neighbours. (On Lambda the thread is frozen between invocations, and
+        # runs while one waits.)
+        self._closed = threading.Event()
+        self._poller = threading.Thread(target=self._serve_deliveries, name="kafka-deliveries", daemon=True)
+        self._poller.start()
+
+    def _serve_deliveries(self) -> None:
+        while not self._closed.is_set():
+            self._producer.poll(0.05)
 
     def publish(self, envelopes: Sequence[Envelope], *, traceparent: str) -> None:
         if not envelopes:
@@ -82,9 +96,8 @@ class KafkaEventPublisher:
             raise Unavailable(
                 "kafka_unavailable", f"could not queue events for Kafka: {exc}", None, RETRY_AFTER_S
             ) from exc
-        # flush serves delivery callbacks (ours and other threads'); our own counter decides the outcome
-        self._producer.flush(self._timeout_s)
-        if deliveries.pending or deliveries.errors:
+        self._producer.poll(0)  # hand the batch to librdkafka's threads right away
+        if not deliveries.done.wait(self._timeout_s) or deliveries.errors:
             reason = deliveries.errors[0].str() if deliveries.errors else "no acknowledgement in time"
             raise Unavailable(
                 "kafka_unavailable",
@@ -94,5 +107,8 @@ class KafkaEventPublisher:
             )
 
     def close(self, timeout_s: float = 5.0) -> int:
-        """Flush what is queued; returns how many messages are still undelivered."""
-        return int(self._producer.flush(timeout_s))
+        """Flush what is queued and stop the delivery thread; returns how many messages are undelivered."""
+        remaining = int(self._producer.flush(timeout_s))
+        self._closed.set()
+        self._poller.join(timeout=1)
+        return remaining
