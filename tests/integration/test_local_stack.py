@@ -125,3 +125,21 @@ def read_all(bootstrap: str, topic: str) -> list[bytes | None]:
     values = [m.value() for m in consumer.consume(num_messages=10, timeout=10) if m.error() is None]
     consumer.close()
     return values
+
+
+def test_the_api_service_starts_and_stops_cleanly_releasing_its_port(scratch_env: dict[str, str]) -> None:
+    # Given the API on a free port
+    port = free_port()
+    env = {**scratch_env, "CS_API_PORT": str(port), "CS_API_WORKERS": "1"}
+    try:
+        up = stack(env, "up", "api")
+        assert up.returncode == 0, up.stdout + up.stderr
+        # Then status reports it healthy, and the pid file names the server that holds the port
+        assert stack(env, "status", "api").returncode == 0
+        assert Path(f"/proc/{pid_of(env, 'api')}/cmdline").read_bytes().count(b"customersignal.local.serve") == 1
+    finally:
+        down = stack(env, "down", "api")
+    # And down really stops it: the port is free again
+    assert down.returncode == 0
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))
