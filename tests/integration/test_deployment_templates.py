@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import yaml  # type: ignore[import-untyped, unused-ignore]  # no types-PyYAML in requirements-dev
+import yaml
 
 from customersignal.settings import PlatformSettings
 from customersignal.topology import required_topics

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
-from moto import mock_aws
 
 from customersignal.adapters.aws import AwsClients
 from customersignal.settings import AwsSettings
@@ -15,11 +13,8 @@ pytestmark = pytest.mark.unit
 
 
 @pytest.fixture
-def deployed_clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsClients]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield AwsClients(AwsSettings(stage="prod", aws_region="eu-west-1"))
+def deployed_clients(mocked_aws: AwsClients) -> AwsClients:
+    return mocked_aws
 
 
 def test_emulated_clients_target_the_configured_endpoint() -> None:

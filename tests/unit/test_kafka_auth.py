@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
-from moto import mock_aws
 
 from customersignal.adapters import kafka_auth
 from customersignal.adapters.aws import AwsClients
-from customersignal.settings import AwsSettings, KafkaSettings
+from customersignal.settings import KafkaSettings
 
 pytestmark = pytest.mark.unit
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsClients]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield AwsClients(AwsSettings(stage="prod"))
+def aws(mocked_aws: AwsClients) -> AwsClients:
+    return mocked_aws
 
 
 def test_local_is_plaintext_with_no_credentials() -> None:

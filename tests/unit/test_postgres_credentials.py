@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
-from moto import mock_aws
 
 from customersignal.adapters.aws import AwsClients
 from customersignal.adapters.postgres import resolve_credentials
-from customersignal.settings import AwsSettings, PostgresSettings
+from customersignal.settings import PostgresSettings
 
 pytestmark = pytest.mark.unit
 
 
 @pytest.fixture
-def clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsClients]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield AwsClients(AwsSettings(stage="prod"))
+def clients(mocked_aws: AwsClients) -> AwsClients:
+    return mocked_aws
 
 
 def test_local_settings_pass_through_untouched(clients: AwsClients) -> None:

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml  # type: ignore[import-untyped, unused-ignore]  # no types-PyYAML in requirements-dev
 from pydantic import AliasChoices, AliasPath
 
+from customersignal.local.template import load_template
 from customersignal.settings import PlatformSettings
 
 pytestmark = pytest.mark.unit
@@ -27,36 +27,9 @@ LAYER_TYPE = "AWS::Serverless::LayerVersion"
 FUNCTION_TYPES = {"AWS::Serverless::Function", "AWS::Lambda::Function"}
 
 
-def _intrinsic(loader: Any, tag_suffix: str, node: Any) -> dict[str, Any]:
-    """Turn a CloudFormation short-form intrinsic (!Ref, !Sub, !If...) into its long (JSON) form."""
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    if tag_suffix in ("Ref", "Condition"):
-        return {tag_suffix: value}
-    if tag_suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    return {f"Fn::{tag_suffix}": value}
-
-
-# A SafeLoader subclass (so only plain data is built) that also accepts the intrinsic tags.
-_CfnLoader: Any = type("_CfnLoader", (yaml.SafeLoader,), {})
-_CfnLoader.add_multi_constructor("!", _intrinsic)
-
-
-def load_template(path: Path = ROOT / "template.yaml") -> dict[str, Any]:
-    loaded: object = yaml.load(path.read_text(), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
-    assert isinstance(loaded, dict)
-    return loaded
-
-
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    return load_template()
+    return load_template(ROOT / "template.yaml")
 
 
 def _resources(template: dict[str, Any], *types: str) -> Iterator[tuple[str, dict[str, Any]]]:
