@@ -16,6 +16,7 @@ import base64
 import json
 import re
 import threading
+import time
 import uuid
 from collections.abc import Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field
@@ -718,3 +719,34 @@ def test_serve_explains_a_missing_template_or_function(
         read_spec(tmp_path / "absent.yaml", "ApiFunction")
     assert main(["--template", str(template_file), "--function", "Nope"]) == 2
     assert "--function NAME" in capsys.readouterr().err
+
+
+def test_concurrency_one_invokes_inline_on_the_loop_thread(harness: Harness) -> None:
+    # Given a gateway with Lambda's one-invocation-at-a-time model
+    gateway = LocalApiGateway(harness.app, GatewayConfig(concurrency=1))
+    try:
+        # When a request arrives / Then the handler runs on the event loop's own thread (no thread hop)
+        reply = request(gateway, "POST", "/v1/events", body=b'{"a": 1}', headers=[("content-type", "application/json")])
+    finally:
+        gateway.close()
+    assert reply.status == 202
+    assert [inv.thread for inv in harness.seen] == [threading.get_ident()]
+
+
+def test_concurrency_one_still_reports_a_function_timeout_as_502() -> None:
+    # Given a function slower than its timeout, invoked inline
+    app = Chalice(app_name="slow")
+
+    @app.route("/slow")
+    def slow() -> dict[str, bool]:
+        time.sleep(0.3)
+        return {"done": True}
+
+    gateway = LocalApiGateway(app, GatewayConfig(concurrency=1, function_timeout_s=0.1))
+    try:
+        reply = request(gateway, "GET", "/slow")
+    finally:
+        gateway.close()
+    # Then the answer is what API Gateway gives when Lambda ends the invocation
+    assert reply.status == 502
+    assert reply.json() == {"message": "Internal server error"}

@@ -60,6 +60,8 @@ class KafkaEventPublisher:
                 # below the API's own deadline, so a dead broker turns into a 503 and not a gateway timeout
                 "message.timeout.ms": settings.kafka_produce_timeout_ms,
                 "enable.metrics.push": False,
+                # after a broker restart, reconnect within a second instead of librdkafka's 10 s backoff cap
+                "reconnect.backoff.max.ms": 1000,
                 "log_level": 3,
             }
         )
