@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DURATION_S = int(os.environ.get("BENCH_DURATION_S", "10"))
 CONNECTIONS = 16
 # the same process/thread layout `make up` uses (infra/local/lib.sh)
-WORKERS = int(os.environ.get("CS_API_WORKERS", "4"))
+WORKERS = int(os.environ.get("CS_API_WORKERS", "3"))
 THREADS = int(os.environ.get("CS_API_CONCURRENCY", "2"))
 BODIES = 2000
 

@@ -36,7 +36,7 @@ LOCALSTACK_VERSION="${CS_LOCALSTACK_VERSION:-2026.3.0}"
 API_PORT="${CS_API_PORT:-8000}"
 # processes x threads: several processes with few threads each beat one process with many on 2 cores
 # (the GIL), and 1 thread per process is exactly Lambda's one-invocation-per-container model
-API_WORKERS="${CS_API_WORKERS:-4}"
+API_WORKERS="${CS_API_WORKERS:-3}"
 API_CONCURRENCY="${CS_API_CONCURRENCY:-2}"
 
 mkdir -p "$RUN_DIR" "$LOG_DIR"
