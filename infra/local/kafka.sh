@@ -19,9 +19,10 @@ setup() {
   command -v mvn >/dev/null || die "Maven (mvn) is needed to fetch the Kafka jars: apt-get install maven"
   command -v java >/dev/null || die "Java 17+ is needed for Kafka: apt-get install openjdk-17-jre-headless"
   say "  fetching Apache Kafka $KAFKA_VERSION jars from Maven Central into $LIBS"
-  mkdir -p "$LIBS.tmp"
-  mvn -q -B -Dstyle.color=never -f "$CONF/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
-    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS.tmp"
+  mkdir -p "$LIBS.tmp" "$KLOGS"
+  mvn -B -f "$CONF/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS.tmp" >"$KLOGS/mvn.log" 2>&1 \
+    || { tail -n 30 "$KLOGS/mvn.log" >&2; die "Maven could not fetch the Kafka jars (log: $KLOGS/mvn.log)"; }
   rm -rf "$LIBS" && mv "$LIBS.tmp" "$LIBS"
 }
 
