@@ -32,7 +32,12 @@ format_storage() {  # once per data folder: a formatted log dir keeps its cluste
       -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" "$CONF/server.properties" > "$PROPS"
   [ -f "$DATA/meta.properties" ] && return 0
   local cid
-  cid="$("$PY" -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')"
+  # Kafka's own random ids never start with '-' (the CLI would read the id as an option); neither do ours
+  cid="$("$PY" -c '
+import base64, uuid
+while (cid := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")).startswith("-"):
+    pass
+print(cid)')"
   java -Xmx256m $LOGCFG -cp "$LIBS/*" kafka.tools.StorageTool format \
     --config "$PROPS" --cluster-id "$cid" >"$KLOGS/format.out" 2>&1 \
     || { cat "$KLOGS/format.out" >&2; die "kafka storage format failed (data: $DATA)"; }

@@ -17,8 +17,8 @@ pg_bindir() {
 BIN="$(pg_bindir)"
 
 # The server refuses to run as root, so as root we run it as the Debian 'postgres' user.
-as_pg() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+as_pg() {  # from / so the postgres user never needs to enter the caller's folder
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 setup() {
