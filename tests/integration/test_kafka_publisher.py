@@ -71,9 +71,11 @@ def test_published_envelopes_arrive_byte_for_byte_keyed_by_tenant_with_headers(
 def test_an_unreachable_broker_raises_unavailable_instead_of_acknowledging() -> None:
     # Given a publisher whose broker is a closed port, with a short produce timeout
     kafka = KafkaSettings(kafka_bootstrap=f"127.0.0.1:{free_port()}", kafka_produce_timeout_ms=500)
+    publisher = publisher_for(kafka)
     # When it publishes / Then it refuses to pretend, and says to retry
     with pytest.raises(Unavailable) as refused:
-        publisher_for(kafka).publish([envelope(uuid.uuid4(), 1)], traceparent=TRACEPARENT)
+        publisher.publish([envelope(uuid.uuid4(), 1)], traceparent=TRACEPARENT)
+    publisher.close(timeout_s=0)  # stop its threads: no reconnect attempts to a dead port after the test
     assert refused.value.code == "kafka_unavailable"
     assert refused.value.retry_after_s > 0
 

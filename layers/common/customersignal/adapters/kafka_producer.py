@@ -113,4 +113,6 @@ class KafkaEventPublisher:
         remaining = int(self._producer.flush(timeout_s))
         self._closed.set()
         self._poller.join(timeout=1)
+        if remaining:
+            self._producer.purge()
         return remaining
