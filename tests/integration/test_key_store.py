@@ -31,10 +31,8 @@ def admin(pg_settings: PostgresSettings, revoked_hashes: list[bytes]) -> Iterato
 
 
 @pytest.fixture
-def store(pg_settings: PostgresSettings) -> Iterator[PostgresKeyStore]:
-    store = PostgresKeyStore(lambda: connect(pg_settings))
-    yield store
-    store.close()
+def store(pg_key_store: PostgresKeyStore) -> PostgresKeyStore:
+    return pg_key_store
 
 
 @pytest.fixture
