@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.redis",
     "tests.fixtures.aws",
     "tests.fixtures.api",
+    "tests.fixtures.aggregator",
 ]

@@ -4,13 +4,18 @@ in-memory fakes that pass the same contract tests (tests/contract/)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from customersignal.domain.aggregation import BatchAggregate, BucketKey
 from customersignal.domain.auth import ApiKeyRecord
+from customersignal.domain.deadletters import DeadLetter
 from customersignal.domain.envelope import Envelope
+from customersignal.domain.hot_window import HotUpdate
+from customersignal.domain.record_decoding import DecodedRecord
 
 
 class Clock(Protocol):
@@ -38,3 +43,79 @@ class RateDecision:
 
 class RateLimiter(Protocol):
     def acquire(self, project_id: uuid.UUID, cost: int, rate_per_s: float, burst: int) -> RateDecision: ...
+
+
+# --- aggregation --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class TopicPartition:
+    topic: str
+    partition: int
+
+
+@dataclass(frozen=True)
+class TenantStanding:
+    status: str  # active, suspended or deleted
+    project_ids: frozenset[uuid.UUID]
+
+
+class AggregationTransaction(Protocol):
+    """One batch's reads and writes; all of them commit together or none does."""
+
+    def lock_offsets(self, consumer_group: str, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        """Lock each partition's fence (in the given order) and return its next unapplied offset (0 if new)."""
+        ...
+
+    def tenant_standing(self, tenant_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, TenantStanding]:
+        """Only tenants that exist appear in the result."""
+        ...
+
+    def blocked_event_types(self, pairs: Collection[tuple[uuid.UUID, str]]) -> set[tuple[uuid.UUID, str]]: ...
+
+    def store_new_events(self, records: Sequence[DecodedRecord]) -> set[tuple[uuid.UUID, uuid.UUID]]:
+        """Claim each (tenant, event id) and store the raw event if the claim is new; return the new claims.
+
+        ``records`` holds each (tenant, event id) at most once.
+        """
+        ...
+
+    def add_metrics(self, aggregate: BatchAggregate) -> None:
+        """Add counts and new unique users at minute, hour and day grain."""
+        ...
+
+    def update_catalog(self, aggregate: BatchAggregate) -> None: ...
+
+    def record_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        """Idempotent per source (topic, partition, offset)."""
+        ...
+
+    def advance_freshness(self, watermarks: Mapping[uuid.UUID, datetime]) -> dict[uuid.UUID, datetime]:
+        """Move each tenant's watermark forward (never back); return the resulting watermarks."""
+        ...
+
+    def advance_offsets(self, consumer_group: str, next_offsets: Mapping[TopicPartition, int]) -> None:
+        """Move each fence forward to the given next offset (never back)."""
+        ...
+
+    def minute_totals(self, keys: Collection[BucketKey]) -> dict[BucketKey, int]:
+        """The current event count of each minute bucket that exists (this transaction's writes included)."""
+        ...
+
+
+class AggregationStore(Protocol):
+    def transaction(self) -> AbstractContextManager[AggregationTransaction]:
+        """Commit when the block exits normally, roll back when it raises; raise ``Unavailable`` when down."""
+        ...
+
+
+class DeadLetterPublisher(Protocol):
+    def publish(self, letters: Sequence[DeadLetter]) -> None:
+        """Return only once the broker holds every letter; raise ``Unavailable`` otherwise."""
+        ...
+
+
+class HotStore(Protocol):
+    def apply(self, update: HotUpdate) -> None:
+        """Merge idempotently (totals by maximum, users by set union); raise ``Unavailable`` when down."""
+        ...

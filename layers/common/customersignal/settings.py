@@ -99,5 +99,12 @@ class AwsSettings(_Base):
         return self.aws_endpoint_url is not None
 
 
-class PlatformSettings(KafkaSettings, PostgresSettings, RedisSettings, AwsSettings):
+class AggregatorSettings(KafkaSettings, PostgresSettings, RedisSettings, AwsSettings):
+    """Exactly what the aggregator function reads (template.yaml passes these)."""
+
+    # the offset fences in Postgres are kept per consumer group: template.yaml's ConsumerGroupId
+    aggregator_consumer_group: str = Field(default="customersignal-local-aggregator", min_length=1, max_length=200)
+
+
+class PlatformSettings(AggregatorSettings):
     """Everything at once: for the CLI and the local runner, never for a single Lambda function."""

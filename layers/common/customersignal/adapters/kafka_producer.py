@@ -40,6 +40,23 @@ class _Deliveries:
                 self.done.set()
 
 
+def reliable_producer_config(settings: KafkaSettings, connection: dict[str, Any], client_id: str) -> dict[str, Any]:
+    """Producer settings for messages that must not be lost, duplicated by retries, or reordered."""
+    return connection | {
+        "client.id": client_id,
+        "enable.idempotence": True,  # forces acks=all and safe retries without reordering
+        "acks": "all",
+        "linger.ms": settings.kafka_linger_ms,
+        "compression.type": "lz4",
+        # below the API's own deadline, so a dead broker turns into a 503 and not a gateway timeout
+        "message.timeout.ms": settings.kafka_produce_timeout_ms,
+        "enable.metrics.push": False,
+        # after a broker restart, reconnect within a second instead of librdkafka's 10 s backoff cap
+        "reconnect.backoff.max.ms": 1000,
+        "log_level": 3,
+    }
+
+
 class KafkaEventPublisher:
     """Build once per container: the producer's connections and idempotence state outlive requests."""
 
@@ -49,22 +66,7 @@ class KafkaEventPublisher:
         """``connection``: bootstrap servers and auth, from ``kafka_auth.client_config``."""
         self._topic = settings.kafka_events_topic
         self._timeout_s = settings.kafka_produce_timeout_ms / 1000
-        self._producer = Producer(
-            connection
-            | {
-                "client.id": client_id,
-                "enable.idempotence": True,  # forces acks=all and safe retries without reordering
-                "acks": "all",
-                "linger.ms": settings.kafka_linger_ms,
-                "compression.type": "lz4",
-                # below the API's own deadline, so a dead broker turns into a 503 and not a gateway timeout
-                "message.timeout.ms": settings.kafka_produce_timeout_ms,
-                "enable.metrics.push": False,
-                # after a broker restart, reconnect within a second instead of librdkafka's 10 s backoff cap
-                "reconnect.backoff.max.ms": 1000,
-                "log_level": 3,
-            }
-        )
+        self._producer = Producer(reliable_producer_config(settings, connection, client_id))
         # One thread serves delivery reports for every caller. Waiting with flush() instead would wait for
         # the whole queue, other requests' messages included, which under steady load rarely drains: each
         # request would wait for its neighbours. (On Lambda the thread is frozen between invocations, and

@@ -17,6 +17,8 @@ from typing import Any
 from customersignal.domain.envelope import Envelope
 
 JSON_TYPES = ("string", "number", "boolean", "object", "array", "null")
+# the catalog records property names of 1-255 characters (its CHECK); longer ones are counted, not listed
+PROPERTY_NAME_MAX_LENGTH = 255
 
 
 @dataclass(frozen=True, order=True)
@@ -36,6 +38,8 @@ class BatchAggregate:
     )
     first_seen: dict[tuple[str, str], datetime] = field(default_factory=dict)
     last_seen: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    # (tenant, event type) -> the project of its first event in the batch: the catalog's project_id
+    project_of: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def events(self) -> int:
@@ -84,11 +88,39 @@ def pre_aggregate(envelopes: Iterable[Envelope]) -> BatchAggregate:
         if who is not None:
             aggregate.users[key].add(who)
         catalog_key = (tenant, event.event_type)
+        aggregate.project_of.setdefault(catalog_key, str(envelope.project_id))
         for name, value in event.properties.items():
-            aggregate.properties[catalog_key][name].add(json_type(value))
+            if 0 < len(name) <= PROPERTY_NAME_MAX_LENGTH:
+                aggregate.properties[catalog_key][name].add(json_type(value))
         seen = envelope.received_at  # the catalog says when *we* saw a type, whatever the event time
         if catalog_key not in aggregate.first_seen or seen < aggregate.first_seen[catalog_key]:
             aggregate.first_seen[catalog_key] = seen
         if catalog_key not in aggregate.last_seen or seen > aggregate.last_seen[catalog_key]:
             aggregate.last_seen[catalog_key] = seen
     return aggregate
+
+
+GRAINS = ("minute", "hour", "day")
+
+
+def truncate(bucket_start: datetime, grain: str) -> datetime:
+    """The UTC hour or day bucket a minute bucket rolls up into (the schema's date_bin origin is midnight UTC)."""
+    if grain == "minute":
+        return bucket_start
+    if grain == "hour":
+        return bucket_start.replace(minute=0)
+    if grain == "day":
+        return bucket_start.replace(hour=0, minute=0)
+    raise ValueError(f"unknown grain {grain!r}; expected one of {GRAINS}")
+
+
+def rollup(aggregate: BatchAggregate, grain: str) -> tuple[dict[BucketKey, int], dict[BucketKey, set[str]]]:
+    """Counts and user sets of the batch at ``grain``. Users are unioned, never summed: distinct counts
+    do not add up across buckets."""
+    counts: dict[BucketKey, int] = defaultdict(int)
+    users: dict[BucketKey, set[str]] = defaultdict(set)
+    for key, count in aggregate.counts.items():
+        counts[BucketKey(key.tenant_id, key.event_type, truncate(key.bucket_start, grain))] += count
+    for key, members in aggregate.users.items():
+        users[BucketKey(key.tenant_id, key.event_type, truncate(key.bucket_start, grain))] |= members
+    return dict(counts), dict(users)

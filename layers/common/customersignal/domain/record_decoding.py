@@ -1,0 +1,40 @@
+"""Kafka record → envelope, or the reason it is a dead letter. Pure: no lookups, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from customersignal.domain.deadletters import DeadLetter, DeadLetterReason
+from customersignal.domain.envelope import Envelope
+from customersignal.domain.kafka_records import KafkaRecord
+
+
+@dataclass(frozen=True)
+class DecodedRecord:
+    record: KafkaRecord
+    envelope: Envelope
+
+
+def decode_record(record: KafkaRecord) -> DecodedRecord | DeadLetter:
+    if record.value is None:
+        return DeadLetter.of(record, DeadLetterReason.DECODE_ERROR, "the record has no value, or it is not base64")
+    try:
+        envelope = Envelope.model_validate_json(record.value)
+    except ValidationError as exc:
+        reason = DeadLetterReason.SCHEMA_INVALID
+        first = exc.errors(include_url=False)[0]
+        if first["type"] in ("json_invalid", "json_type"):
+            reason = DeadLetterReason.DECODE_ERROR
+        return DeadLetter.of(record, reason, _describe(exc))
+    return DecodedRecord(record, envelope)
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors(include_url=False)[:5]:
+        location = ".".join(str(part) for part in error["loc"]) or "(value)"
+        parts.append(f"{location}: {error['msg']}")
+    more = exc.error_count() - len(parts)
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
