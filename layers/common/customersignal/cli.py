@@ -6,6 +6,7 @@
     customersignal key list --tenant acme
     customersignal key revoke --tenant acme cs_AbCd1234
     customersignal demo --quiet            # `make up` prints this key
+    customersignal status | rebuild-hot | dlq list | dlq replay   (see cli_pipeline)
 
 Settings come from the environment (``CS_PG_*``, ``CS_REDIS_URL``), as for every other entry point.
 Exit codes: 0 done, 1 refused (the message says why and what to do next), 2 wrong usage.
@@ -25,6 +26,7 @@ from pg8000.exceptions import DatabaseError
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from customersignal import cli_pipeline
 from customersignal.adapters.key_cache import invalidate_cached_key
 from customersignal.adapters.key_store import error_field, sqlstate
 from customersignal.adapters.postgres import connect
@@ -228,10 +230,12 @@ def _command(
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="customersignal",
-        description="Administer CustomerSignal tenants, projects and API keys.",
+        description="Administer CustomerSignal: tenants, projects, API keys, and the event pipeline.",
         epilog="Settings come from CS_PG_* and CS_REDIS_URL (defaults: the local stack of `make services`).",
     )
-    nouns = parser.add_subparsers(dest="noun", required=True, metavar="{tenant,project,key,demo}")
+    nouns = parser.add_subparsers(
+        dest="noun", required=True, metavar="{tenant,project,key,demo,status,rebuild-hot,dlq}"
+    )
 
     tenant = nouns.add_parser("tenant", help="create tenants").add_subparsers(dest="verb", required=True)
     create = _command(tenant, "create", "create a tenant (a customer organisation)", tenant_create)
@@ -262,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo_parser = _command(nouns, "demo", "ensure the demo tenant and project; print a new ingest key", demo)
     demo_parser.add_argument("--quiet", action="store_true", help="print only the key")
+    cli_pipeline.register(nouns, _command)
     return parser
 
 

@@ -1,0 +1,153 @@
+"""`customersignal rebuild-hot`, `dlq list|replay` and `status` against the real stores."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+import pg8000.native
+import pytest
+import redis
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from customersignal import cli
+from customersignal.adapters.hot_store import HotKeys, RedisHotStore
+from customersignal.domain.aggregation import BucketKey, minute_bucket
+from customersignal.domain.batch_apply import AggregatorPorts, apply_batch
+from customersignal.domain.kafka_records import KafkaRecord
+from customersignal.settings import PlatformSettings, PostgresSettings
+from tests.fixtures.aggregator import NOW, TenantRef, add_tenant, envelope, records
+
+pytestmark = pytest.mark.integration
+SCRATCH_REDIS_DB = 15  # only this module uses it, so FLUSHDB here is a real flush that harms no other test
+
+
+@pytest.fixture
+def scratch_redis(settings: PlatformSettings, monkeypatch: pytest.MonkeyPatch) -> Iterator[redis.Redis]:
+    url = settings.redis_url.get_secret_value().rsplit("/", 1)[0] + f"/{SCRATCH_REDIS_DB}"
+    monkeypatch.setenv("CS_REDIS_URL", url)
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def cli_env(pg_settings: PostgresSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CS_PG_DATABASE", pg_settings.pg_database)
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_rebuild_hot_restores_the_exact_window_after_a_redis_flush(
+    cli_env: None,
+    scratch_redis: redis.Redis,
+    agg_db: pg8000.native.Connection,
+    make_ports: Callable[..., AggregatorPorts],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given counted events over three hours, some of them older than the 48 h window
+    ref = add_tenant(agg_db)
+    hot = RedisHotStore(scratch_redis, HotKeys())
+    ports = make_ports(hot_store=hot)
+    times = [NOW, NOW - timedelta(minutes=70), NOW - timedelta(hours=49)]
+    batch = [envelope(ref, user=f"u{i % 7}", at=times[i % 3]) for i in range(60)]
+    apply_batch(records(batch), ports, NOW)
+    keys = [BucketKey(str(ref.tenant_id), "signup", minute_bucket(t)) for t in times]
+    before = [hot.count(k) for k in keys]
+    users_before = hot.unique_users(str(ref.tenant_id), "signup", [k.bucket_start for k in keys[:2]])
+    assert before == [20, 20, 0]  # the 49-hour-old bucket is outside the hot window
+    # When Redis loses everything, and rebuild-hot runs
+    scratch_redis.flushdb()
+    assert hot.count(keys[0]) == 0
+    code, out, err = run_cli(capsys, "rebuild-hot")
+    # Then the window is back, exactly: counts, unique users and the freshness watermark
+    assert code == 0, err
+    assert "rebuilt the hot window" in out
+    assert [hot.count(k) for k in keys] == before
+    assert hot.unique_users(str(ref.tenant_id), "signup", [k.bucket_start for k in keys[:2]]) == users_before == 7
+    assert hot.freshness([ref.tenant_id]) == {ref.tenant_id: max(e.received_at for e in batch)}
+
+
+def test_a_dead_letter_is_replayed_once_its_tenant_exists(
+    cli_env: None,
+    agg_db: pg8000.native.Connection,
+    make_ports: Callable[..., AggregatorPorts],
+    kafka_topic: Callable[[int], str],
+    kafka_consume: Callable[..., list[object]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given an event for a tenant that did not exist yet: a dead letter
+    ref = TenantRef(uuid.uuid4(), uuid.uuid4())
+    ports = make_ports()
+    early = envelope(ref)
+    assert apply_batch(records([early]), ports, NOW).dead_lettered == 1
+    code, out, _ = run_cli(capsys, "dlq", "list", "--reason", "unknown_tenant")
+    assert code == 0
+    assert "unknown_tenant" in out
+    assert "events_raw/0/0" in out
+    # When the tenant is created and the letters are replayed
+    agg_db.run(
+        "INSERT INTO tenants (id, slug, name) VALUES (:i, :s, 'Late')",
+        i=str(ref.tenant_id),
+        s=f"late-{uuid.uuid4().hex[:6]}",
+    )
+    agg_db.run(
+        "INSERT INTO projects (id, tenant_id, slug, name) VALUES (:p, :t, 'w', 'W')",
+        p=str(ref.project_id),
+        t=str(ref.tenant_id),
+    )
+    topic = kafka_topic(1)
+    monkeypatch.setenv("CS_KAFKA_EVENTS_TOPIC", topic)
+    code, out, err = run_cli(capsys, "dlq", "replay")
+    assert (code, out.strip()) == (0, f"replayed 1 dead letters into {topic}"), err
+    # Then the record is in the topic again, marked as a replay, and counts once applied
+    [message] = kafka_consume(topic, 1)
+    assert dict(message.headers())["cs-replay-of"] == b"events_raw/0/0"  # type: ignore[attr-defined]
+    again = KafkaRecord(topic, 0, 0, 0, message.key(), message.value(), tuple(message.headers()))  # type: ignore[attr-defined]
+    assert apply_batch([again], ports, NOW).counted == 1
+    assert agg_db.run("SELECT status FROM dead_letters") == [["replayed"]]
+    # And a second replay finds nothing new
+    assert run_cli(capsys, "dlq", "replay")[1].strip() == f"replayed 0 dead letters into {topic}"
+
+
+def test_status_shows_lag_per_partition_and_freshness(
+    cli_env: None,
+    settings: PlatformSettings,
+    agg_db: pg8000.native.Connection,
+    make_ports: Callable[..., AggregatorPorts],
+    kafka_topic: Callable[[int], str],
+    consumer_group: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given 5 records in partition 0 of 2, of which the group committed 2, and one tenant's freshness
+    topic = kafka_topic(2)
+    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap})
+    for i in range(5):
+        producer.produce(topic, value=b"x%d" % i, partition=0)
+    assert producer.flush(10) == 0
+    committer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": consumer_group})
+    committer.commit(offsets=[TopicPartition(topic, 0, 2)], asynchronous=False)
+    committer.close()
+    ref = add_tenant(agg_db)
+    apply_batch(records([envelope(ref)], topic=topic), make_ports(consumer_group=consumer_group), NOW)
+    monkeypatch.setenv("CS_KAFKA_EVENTS_TOPIC", topic)
+    monkeypatch.setenv("CS_AGGREGATOR_CONSUMER_GROUP", consumer_group)
+    # When status runs
+    code, out, err = run_cli(capsys, "status")
+    # Then it shows the lag (5 - 2 = 3), the Postgres fence, and the tenant's freshness
+    assert code == 0, err
+    assert "total lag 3 records" in out
+    lines = {line.split()[0]: line.split() for line in out.splitlines() if line[:1].isdigit()}
+    assert lines["0"] == ["0", "5", "2", "1", "3"]
+    assert lines["1"] == ["1", "0", "-", "-", "0"]
+    assert "COMPLETE UP TO" in out
+    assert "BEHIND" in out
