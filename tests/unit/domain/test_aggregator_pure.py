@@ -133,7 +133,7 @@ def test_why_the_handler_does_not_use_powertools_kafka_models() -> None:
         "eventSource": "SelfManagedKafka",
         "bootstrapServers": "b:9092",
         "records": {
-            "t-0": [good | {"value": "e30=", "headers": []}, good | {"offset": 2, "value": "!!", "headers": []}]
+            "t-0": [good | {"value": "e30=", "headers": []}, good | {"offset": 2, "value": "!!notb64", "headers": []}]
         },
     }
     with pytest.raises(ValidationError):
