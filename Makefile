@@ -115,9 +115,10 @@ integration: services tools ## integration tests against the real local services
 test: services tools lint typecheck ## everything CI runs: lint, types, unit and integration tests
 	pytest
 
-bench: services migrate ## run the benchmarks; figures (with same-run baselines) go to bench/results.md
+bench: services migrate ## run the benchmarks; figures (with same-run baselines) go to bench/*results.md
 	@command -v wrk >/dev/null || { echo "installing wrk (load generator)"; apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/ingest_bench.py
+	$(PY) bench/aggregator_bench.py
 
 wipe: down ## stop the services and delete their data (keeps the caches)
 	rm -rf "$${CS_STATE_DIR:-.state}"
