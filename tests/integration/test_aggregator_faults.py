@@ -47,10 +47,8 @@ def scratch_postgres(settings: PlatformSettings) -> Iterator[tuple[PlatformSetti
     started = subprocess.run([STACK, "up", "postgres"], env=env, capture_output=True, text=True, check=False)
     assert started.returncode == 0, started.stdout + started.stderr
     own = settings.model_copy(update={"pg_port": port})
-    subprocess.run(
-        [sys.executable, "-m", "alembic", "-c", "migrations/alembic.ini", "-x", f"url={own.sqlalchemy_url()}", "upgrade", "head"],
-        cwd=ROOT, check=True, capture_output=True,
-    )  # fmt: skip
+    alembic = [sys.executable, "-m", "alembic", "-c", "migrations/alembic.ini"]
+    subprocess.run([*alembic, "-x", f"url={own.sqlalchemy_url()}", "upgrade", "head"], cwd=ROOT, check=True)
     yield own, env
     subprocess.run([STACK, "down", "postgres"], env=env, capture_output=True, check=False)
     shutil.rmtree(state, ignore_errors=True)
