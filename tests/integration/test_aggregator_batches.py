@@ -15,6 +15,7 @@ from customersignal.adapters.hot_store import HotKeys, RedisHotStore
 from customersignal.domain.aggregation import BucketKey, minute_bucket
 from customersignal.domain.batch_apply import AggregatorPorts, apply_batch
 from tests.fixtures.aggregator import NOW, add_tenant, envelope, records
+from tests.fixtures.aws import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -159,3 +160,24 @@ def test_poison_records_are_dead_lettered_and_the_partition_moves_on(
     # And a replay of the batch records no letter twice
     assert apply_batch(batch, ports, NOW).dead_lettered == 0
     assert agg_db.run("SELECT count(*) FROM dead_letters") == [[7]]
+
+
+def test_a_retry_after_the_commit_but_before_the_redis_write_repairs_redis(
+    agg_db: pg8000.native.Connection, make_ports: MakePorts, redis_client: redis.Redis, hot_keys: HotKeys
+) -> None:
+    # Given a batch committed to Postgres while Redis could not be written (as if the function died there)
+    ref = add_tenant(agg_db)
+    batch = records([envelope(ref, user=f"u{i % 3}") for i in range(12)])
+    unreachable = redis.Redis(port=free_port(), socket_connect_timeout=0.5)
+    first = apply_batch(batch, make_ports(hot_store=RedisHotStore(unreachable, hot_keys)), NOW)
+    assert (first.counted, first.hot_store_updated) == (12, False)
+    hot = RedisHotStore(redis_client, hot_keys)
+    key = BucketKey(str(ref.tenant_id), "signup", minute_bucket(NOW))
+    assert hot.count(key) == 0
+    # When the mapping retries the batch
+    retry = apply_batch(batch, make_ports(), NOW)
+    # Then Postgres changes nothing and Redis gets the totals and users it missed
+    assert (retry.counted, retry.fenced, retry.hot_store_updated) == (0, 12, True)
+    assert total_events(agg_db) == 12
+    assert hot.count(key) == 12
+    assert hot.unique_users(str(ref.tenant_id), "signup", [minute_bucket(NOW)]) == 3
