@@ -68,8 +68,8 @@ ifeq ($(DOCKER_ENGINE),yes)
 else
 	@$(MAKE) --no-print-directory services migrate
 endif
-	@$(STACK) up api
-	@echo; $(STACK) status $(if $(DOCKER_ENGINE),api,)
+	@$(STACK) up api esm
+	@echo; $(STACK) status $(if $(DOCKER_ENGINE),api esm,)
 	@key=$$(customersignal demo --quiet) && echo && \
 	  echo "Demo tenant 'demo', project 'default'. A fresh ingest key (shown once): $$key" && \
 	  echo "Try: curl -s http://127.0.0.1:$${CS_API_PORT:-8000}/v1/events -H \"Authorization: Bearer $$key\" \\" && \
@@ -78,7 +78,7 @@ endif
 
 down: ## stop what `make up` started (only our own processes)
 ifeq ($(DOCKER_ENGINE),yes)
-	@$(STACK) down api
+	@$(STACK) down esm api
 	docker compose --profile localstack --profile moto down
 else
 	@$(STACK) down

@@ -223,3 +223,35 @@ def test_samconfig_placeholders_cannot_deploy(template: dict[str, Any], env: str
         pattern = template["Parameters"][name].get("AllowedPattern")
         if "REPLACE_ME" in value and pattern:
             assert not re.fullmatch(pattern, value), f"[{env}] placeholder {name}={value} passes {pattern}"
+
+
+AGGREGATORS = ("AggregatorFunction", "AggregatorSelfManagedFunction")
+
+
+def test_both_aggregator_variants_differ_only_in_their_event_source(template: dict[str, Any]) -> None:
+    # Given the MSK and the self-managed variant; Then code, settings and ESM controls are the same
+    msk, self_managed = (template["Resources"][name] for name in AGGREGATORS)
+    assert (msk["Condition"], self_managed["Condition"]) == ("UseMsk", "UseSelfManagedKafka")
+    shared = ("CodeUri", "Handler", "Timeout", "MemorySize", "Environment")
+    assert {k: msk["Properties"][k] for k in shared} == {k: self_managed["Properties"][k] for k in shared}
+    msk_event, sm_event = (f["Properties"]["Events"]["EventsRaw"] for f in (msk, self_managed))
+    assert (msk_event["Type"], sm_event["Type"]) == ("MSK", "SelfManagedKafka")
+    source_only = {"Stream", "KafkaBootstrapServers", "SourceAccessConfigurations"}
+    strip = lambda props: {k: v for k, v in props.items() if k not in source_only}  # noqa: E731
+    assert strip(msk_event["Properties"]) == strip(sm_event["Properties"])
+    assert msk["Properties"]["Timeout"] <= 14 * 60  # the most a Kafka event-source mapping allows
+
+
+@pytest.mark.parametrize("name", AGGREGATORS)
+def test_the_offset_fence_group_is_the_mapping_consumer_group(template: dict[str, Any], name: str) -> None:
+    # The handler fences offsets under CS_AGGREGATOR_CONSUMER_GROUP: it must name the ESM's consumer group,
+    # and locally (Stage=local) the settings default must be what the emulator resolves.
+    from customersignal.local.esm.intrinsics import Resolver
+    from customersignal.settings import AggregatorSettings
+
+    function = template["Resources"][name]["Properties"]
+    group = function["Events"]["EventsRaw"]["Properties"]["ConsumerGroupId"]
+    assert function["Environment"]["Variables"]["CS_AGGREGATOR_CONSUMER_GROUP"] == group
+    field = AggregatorSettings.model_fields["aggregator_consumer_group"]
+    assert Resolver(template).resolve(group) == field.default
+    assert Resolver(template, {"Stage": "prod"}).resolve(group) == "customersignal-prod-aggregator"

@@ -58,6 +58,10 @@ from urllib.parse import unquote, unquote_plus
 from chalice.app import Chalice
 from chalice.local import LocalGatewayAuthorizer, LocalGatewayException
 
+# LAMBDA_PAYLOAD_LIMIT is re-exported: it is this module's limit too
+from customersignal.local.runtime import LAMBDA_PAYLOAD_LIMIT as LAMBDA_PAYLOAD_LIMIT
+from customersignal.local.runtime import LambdaContext, new_log_stream_name
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -67,7 +71,6 @@ log = logging.getLogger(__name__)
 
 STAGE = "local"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway REST request payload
-LAMBDA_PAYLOAD_LIMIT = 6_291_556  # Lambda's synchronous invocation payload (event and response), in bytes
 INTEGRATION_TIMEOUT_S = 29.0
 
 # Response headers a Lambda proxy integration may not set: API Gateway renames them.
@@ -362,27 +365,6 @@ def build_event(
 # --- the Lambda side -----------------------------------------------------------------------------------
 
 
-class LambdaContext:
-    """The attributes of the Python runtime's context object (``memory_limit_in_mb`` is a string there too)."""
-
-    def __init__(self, config: GatewayConfig, log_stream_name: str) -> None:
-        self.aws_request_id = str(uuid.uuid4())  # Lambda's own id, not API Gateway's requestId
-        self.function_name = config.function_name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = (
-            f"arn:aws:lambda:{config.region}:{config.account_id}:function:{config.function_name}"
-        )
-        self.memory_limit_in_mb = str(config.memory_mb)
-        self.log_group_name = f"/aws/lambda/{config.function_name}"
-        self.log_stream_name = log_stream_name
-        self.identity: Any = None
-        self.client_context: Any = None
-        self._deadline = time.monotonic() + config.function_timeout_s
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
 class _PerThreadInvocation:
     """Keeps Chalice's per-invocation attributes per thread (see the module docstring)."""
 
@@ -547,7 +529,7 @@ class LocalApiGateway:
         self._executor = ThreadPoolExecutor(max_workers=self.config.concurrency, thread_name_prefix="lambda")
         has_authorizers = any(e.authorizer for methods in chalice_app.routes.values() for e in methods.values())
         self._authorizer = LocalGatewayAuthorizer(chalice_app) if has_authorizers else None
-        self._log_stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{uuid.uuid4().hex}"
+        self._log_stream = new_log_stream_name()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -619,7 +601,14 @@ class LocalApiGateway:
         return b"".join(chunks)
 
     async def _invoke(self, request: _Request, event: dict[str, Any]) -> HttpResponse:
-        context = LambdaContext(self.config, self._log_stream)
+        context = LambdaContext(
+            self.config.function_name,
+            timeout_s=self.config.function_timeout_s,
+            memory_mb=self.config.memory_mb,
+            log_stream_name=self._log_stream,
+            region=self.config.region,
+            account_id=self.config.account_id,
+        )
         function_first = self.config.function_timeout_s < self.config.integration_timeout_s
         deadline_s = min(self.config.function_timeout_s, self.config.integration_timeout_s)
         try:

@@ -20,7 +20,6 @@ its options from ``CUSTOMERSIGNAL_GATEWAY_*`` environment variables set by ``mai
 from __future__ import annotations
 
 import argparse
-import importlib
 import multiprocessing
 import os
 import sys
@@ -31,6 +30,7 @@ from pathlib import Path
 from chalice.app import Chalice
 
 from customersignal.local.gateway import GatewayConfig, LocalApiGateway
+from customersignal.local.runtime import import_handler
 from customersignal.local.template import FunctionSpec, TemplateError, function_spec, load_template
 
 ENV_TEMPLATE = "CUSTOMERSIGNAL_GATEWAY_TEMPLATE"
@@ -75,11 +75,7 @@ def template_environment(spec: FunctionSpec) -> tuple[dict[str, str], list[str]]
 
 def load_app(spec: FunctionSpec) -> Chalice:
     """Import the handler the way Lambda does: CodeUri first on sys.path, then ``module.attribute``."""
-    code_dir = str(spec.code_uri)
-    if code_dir not in sys.path:
-        sys.path.insert(0, code_dir)
-    module = importlib.import_module(spec.handler_module)
-    app = getattr(module, spec.handler_attribute, None)
+    app = import_handler(spec)
     if not isinstance(app, Chalice):
         found = type(app).__name__
         raise ServeError(
