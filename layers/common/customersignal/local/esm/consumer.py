@@ -130,9 +130,12 @@ def lag(consumer: Consumer, committed: dict[tuple[str, int], int]) -> dict[str, 
     """``"<topic>-<partition>"`` -> end offset minus committed offset, for the assigned partitions."""
     out: dict[str, int] = {}
     for (topic, partition), offset in sorted(committed.items()):
+        # the end offset from the consumer's last fetch response: a broker query here would block the
+        # poller (seconds per partition while it is fetching); a partition never fetched yet is left out
         try:
-            _, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=2, cached=False)
+            _, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), cached=True)
         except KafkaException:
             continue
-        out[f"{topic}-{partition}"] = max(0, high - offset)
+        if high >= 0:
+            out[f"{topic}-{partition}"] = max(0, high - offset)
     return out
