@@ -237,7 +237,10 @@ def test_both_aggregator_variants_differ_only_in_their_event_source(template: di
     msk_event, sm_event = (f["Properties"]["Events"]["EventsRaw"] for f in (msk, self_managed))
     assert (msk_event["Type"], sm_event["Type"]) == ("MSK", "SelfManagedKafka")
     source_only = {"Stream", "KafkaBootstrapServers", "SourceAccessConfigurations"}
-    strip = lambda props: {k: v for k, v in props.items() if k not in source_only}  # noqa: E731
+
+    def strip(props: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in props.items() if k not in source_only}
+
     assert strip(msk_event["Properties"]) == strip(sm_event["Properties"])
     assert msk["Properties"]["Timeout"] <= 14 * 60  # the most a Kafka event-source mapping allows
 
