@@ -173,12 +173,17 @@ def main() -> int:
     batches = make_events(tenants)
     client = redis.Redis.from_url(settings.redis_url.get_secret_value())
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
-    store = PostgresAggregationStore(lambda: connect(settings))
+    stores: list[PostgresAggregationStore] = []
+
+    def fresh_ports() -> AggregatorPorts:
+        # a new store per round, as after a cold start: its membership cache must not outlive the TRUNCATE
+        stores.append(PostgresAggregationStore(lambda: connect(settings)))
+        return AggregatorPorts(stores[-1], dlq, RedisHotStore(client, HotKeys(prefix)), f"bench-{prefix}")
+
     dlq = KafkaDeadLetterPublisher(settings, {"bootstrap.servers": settings.kafka_bootstrap}, client_id="bench")
-    ports = AggregatorPorts(store, dlq, RedisHotStore(client, HotKeys(prefix)), f"bench-{prefix}")
     samples: dict[str, list[float]] = {"aggregator": [], "copy": [], "redis": []}
     cases: dict[str, Callable[[], float]] = {
-        "aggregator": lambda: time_aggregator(batches, ports),
+        "aggregator": lambda: time_aggregator(batches, fresh_ports()),
         "copy": lambda: time_copy(batches, db),
         "redis": lambda: time_redis(batches, client, prefix),
     }
@@ -191,7 +196,8 @@ def main() -> int:
                 samples[name].append(case())
                 print(f"round {round_}/{ROUNDS}: {name} {samples[name][-1]:,.0f} events/s", flush=True)
     finally:
-        store.close()
+        for store in stores:
+            store.close()
         dlq.close()
         for key in client.scan_iter(match=f"{prefix}*", count=1000):
             client.delete(key)

@@ -181,3 +181,38 @@ def test_a_retry_after_the_commit_but_before_the_redis_write_repairs_redis(
     assert total_events(agg_db) == 12
     assert hot.count(key) == 12
     assert hot.unique_users(str(ref.tenant_id), "signup", [minute_bucket(NOW)]) == 3
+
+
+def test_membership_rows_of_a_rolled_back_batch_are_sent_again(
+    agg_db: pg8000.native.Connection, pg_settings: Any
+) -> None:
+    # Given a transaction that added two users' membership and then failed (rolled back)
+    from customersignal.adapters.pg_aggregation import PostgresAggregationStore
+    from customersignal.adapters.postgres import connect
+    from customersignal.domain.aggregation import pre_aggregate
+
+    ref = add_tenant(agg_db)
+    aggregate = pre_aggregate([envelope(ref, user="ann"), envelope(ref, user="bob")])
+    store = PostgresAggregationStore(lambda: connect(pg_settings))
+
+    def fail_after_metrics() -> None:
+        with store.transaction() as tx:
+            tx.add_metrics(aggregate)
+            raise RuntimeError("the batch failed after its metrics")
+
+    with pytest.raises(RuntimeError):
+        fail_after_metrics()
+    # When the batch is applied again, and then once more (the second time, the rows are known)
+    for _ in range(2):
+        with store.transaction() as tx:
+            tx.add_metrics(aggregate)
+    store.close()
+    # Then the users count: exact at every grain, from committed rows only
+    for grain in ("minute", "hour", "day"):
+        assert minute_rows(agg_db, grain)[("signup", aggregate_bucket(grain))] == (4, 2)
+
+
+def aggregate_bucket(grain: str) -> Any:
+    from customersignal.domain.aggregation import truncate
+
+    return truncate(minute_bucket(NOW), grain)

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from customersignal.domain.aggregation import BucketKey, minute_bucket, user_key
+from customersignal.domain.aggregation import BucketKey, BucketKeys, minute_bucket, user_key
 from customersignal.domain.envelope import Envelope
 
 HOT_WINDOW = timedelta(hours=48)
@@ -51,17 +51,18 @@ def hot_update(
         totals={key: total for key, total in totals.items() if is_hot(key.bucket_start, now, window)},
         freshness=dict(freshness),
     )
+    keys, oldest = BucketKeys(), minute_bucket(now) - window
     for envelope in envelopes:
-        key = BucketKey(str(envelope.tenant_id), envelope.event.event_type, minute_bucket(envelope.occurred_at))
+        key = keys.of(envelope)
         who = user_key(envelope.event.user_id, envelope.event.anonymous_id)
-        if who is not None and is_hot(key.bucket_start, now, window):
+        if who is not None and key.bucket_start >= oldest:
             update.users[key].add(who)
     return update
 
 
 def bucket_keys(envelopes: Iterable[Envelope], now: datetime, window: timedelta = HOT_WINDOW) -> set[BucketKey]:
-    keys = {BucketKey(str(e.tenant_id), e.event.event_type, minute_bucket(e.occurred_at)) for e in envelopes}
-    return {key for key in keys if is_hot(key.bucket_start, now, window)}
+    keys, oldest = BucketKeys(), minute_bucket(now) - window
+    return {key for key in map(keys.of, envelopes) if key.bucket_start >= oldest}
 
 
 def freshness_watermarks(envelopes: Iterable[Envelope]) -> dict[uuid.UUID, datetime]:
