@@ -151,3 +151,33 @@ def test_status_shows_lag_per_partition_and_freshness(
     assert lines["1"] == ["1", "0", "-", "-", "0"]
     assert "COMPLETE UP TO" in out
     assert "BEHIND" in out
+
+
+def test_maintain_prunes_past_the_dedup_window_and_keeps_everything_inside_it(
+    cli_env: None,
+    agg_db: pg8000.native.Connection,
+    make_ports: Callable[..., AggregatorPorts],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given events counted 9 days ago (past the 8-day window) and 6 days ago (inside it)
+    from customersignal.adapters import pipeline_maintenance
+
+    monkeypatch.setattr(pipeline_maintenance, "CHUNK", 7)  # several chunks per table
+    ref = add_tenant(agg_db)
+    old, recent = NOW - timedelta(days=9), NOW - timedelta(days=6)
+    old_events = [envelope(ref, user=f"o{i}", at=old, received=old) for i in range(20)]
+    recent_events = [envelope(ref, user=f"r{i}", at=recent, received=recent) for i in range(5)]
+    ports = make_ports()
+    apply_batch(records([*old_events, *recent_events]), ports, NOW)
+    # When maintain runs
+    code, out, err = run_cli(capsys, "maintain")
+    # Then old claims and membership are gone, recent ones stay, and the counts are untouched
+    assert code == 0, err
+    assert "event_dedup 20" in out
+    assert agg_db.run("SELECT count(*)::int FROM event_dedup") == [[5]]
+    assert agg_db.run("SELECT count(*)::int FROM metrics_minute_users") == [[5]]
+    assert agg_db.run("SELECT count(*)::int FROM metrics_day_users") == [[5]]
+    assert agg_db.run("SELECT sum(event_count)::int, sum(unique_users)::int FROM metrics_day") == [[25, 25]]
+    # And a retry of a recent event is still recognised as a duplicate
+    assert apply_batch(records([recent_events[0]], first_offset=100), ports, NOW).duplicates == 1

@@ -6,7 +6,7 @@
     customersignal key list --tenant acme
     customersignal key revoke --tenant acme cs_AbCd1234
     customersignal demo --quiet            # `make up` prints this key
-    customersignal status | rebuild-hot | dlq list | dlq replay   (see cli_pipeline)
+    customersignal status | rebuild-hot | maintain | dlq list | dlq replay   (see cli_pipeline)
 
 Settings come from the environment (``CS_PG_*``, ``CS_REDIS_URL``), as for every other entry point.
 Exit codes: 0 done, 1 refused (the message says why and what to do next), 2 wrong usage.
@@ -234,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Settings come from CS_PG_* and CS_REDIS_URL (defaults: the local stack of `make services`).",
     )
     nouns = parser.add_subparsers(
-        dest="noun", required=True, metavar="{tenant,project,key,demo,status,rebuild-hot,dlq}"
+        dest="noun", required=True, metavar="{tenant,project,key,demo,status,rebuild-hot,maintain,dlq}"
     )
 
     tenant = nouns.add_parser("tenant", help="create tenants").add_subparsers(dest="verb", required=True)

@@ -4,6 +4,7 @@
     customersignal rebuild-hot                     # restore Redis's 48 h window from Postgres
     customersignal dlq list [--reason R] [--tenant ID] [--all]
     customersignal dlq replay [--id N ...] [--reason R] [--tenant ID] [--dry-run]
+    customersignal maintain                        # prune the dedup window and old membership, add partitions
 
 Long commands report progress on stderr and a summary on stdout. Ctrl-C stops them between steps; every
 step is idempotent, so running the command again finishes the job and loses nothing.
@@ -22,6 +23,7 @@ import redis
 from customersignal.adapters import dead_letter_admin as letters
 from customersignal.adapters.hot_rebuild import hot_window_updates, window_hours
 from customersignal.adapters.hot_store import RedisHotStore
+from customersignal.adapters.pipeline_maintenance import ensure_partitions, prune
 from customersignal.adapters.pipeline_status import offset_fences, partition_lags, tenant_freshness
 from customersignal.adapters.postgres import connect
 
@@ -59,6 +61,24 @@ def rebuild_hot(args: argparse.Namespace, deps: Deps) -> int:
     finally:
         db.close()
     print(f"rebuilt the hot window ({steps - 1} hours): {buckets} minute buckets, {users} user keys", file=deps.out)
+    return EXIT_OK
+
+
+def maintain(args: argparse.Namespace, deps: Deps) -> int:
+    db = connect(deps.settings)
+    totals: dict[str, int] = {}
+    try:
+        created = ensure_partitions(db)
+        for table, deleted in prune(db, datetime.now(UTC)):
+            totals[table] = totals.get(table, 0) + deleted
+            _progress(deps.err, f"{table}: {totals[table]} rows pruned")
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; pruned so far: {totals}. Each chunk committed: run it again to finish", file=deps.err)
+        return EXIT_INTERRUPTED
+    finally:
+        db.close()
+    pruned = ", ".join(f"{table} {n}" for table, n in totals.items())
+    print(f"raw-event partitions created: {created}; rows pruned: {pruned}", file=deps.out)
     return EXIT_OK
 
 
@@ -158,6 +178,7 @@ def register(
 ) -> None:
     command(nouns, "status", "consumer lag per partition and freshness per tenant", status)
     command(nouns, "rebuild-hot", "restore the Redis hot window (48 h) from Postgres", rebuild_hot)
+    command(nouns, "maintain", "prune dedup keys and unique-user membership past 8 days; add partitions", maintain)
     dlq = nouns.add_parser("dlq", help="list and replay dead-lettered records").add_subparsers(
         dest="verb", required=True
     )
