@@ -109,6 +109,23 @@ def _segment_route(call: str, model: type[BaseModel], summary: str) -> RouteDoc:
     )
 
 
+def _segment_browser_route(letter: str, call: str, model: type[BaseModel]) -> RouteDoc:
+    return RouteDoc(
+        path=f"/v1/{letter}",
+        method="post",
+        summary=f"Segment browser SDK {call} (analytics.js posts here when apiHost is <host>/v1)",
+        request_model=model,
+        response_model=SegmentResponse,
+        auth=("bearer", "basic"),
+        rejected_status=400,
+        description=(
+            "As /v1/" + call + ", for Segment's browser SDK: the body may carry the key as writeKey instead of an "
+            "Authorization header (the header wins when both are sent), text/plain bodies are JSON, and responses "
+            "allow any origin (CORS)."
+        ),
+    )
+
+
 INGEST_ROUTES: list[RouteDoc] = [
     RouteDoc(
         path="/v1/events",
@@ -127,6 +144,13 @@ INGEST_ROUTES: list[RouteDoc] = [
     _segment_route("group", SegmentGroup, "Segment group: the user's account or organisation"),
     _segment_route("alias", SegmentAlias, "Segment alias: merge two user ids"),
     _segment_route("batch", SegmentBatch, "Segment batch: up to 500 messages of any type"),
+    _segment_browser_route("t", "track", SegmentTrack),
+    _segment_browser_route("i", "identify", SegmentIdentify),
+    _segment_browser_route("p", "page", SegmentPage),
+    _segment_browser_route("s", "screen", SegmentScreen),
+    _segment_browser_route("g", "group", SegmentGroup),
+    _segment_browser_route("a", "alias", SegmentAlias),
+    _segment_browser_route("b", "batch", SegmentBatch),
     RouteDoc(
         path="/v1/openapi.json",
         method="get",
