@@ -164,8 +164,12 @@ def server(project: Path, tmp_path: Path) -> Iterator[Server]:
         yield started
     finally:
         if process.poll() is None:
-            process.kill()
-            process.wait(timeout=30)
+            process.terminate()  # uvicorn stops its workers; a SIGKILL would orphan them
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=30)
 
 
 def test_json_round_trip(server: Server) -> None:
@@ -253,3 +257,22 @@ def test_broken_app_exits_2_before_serving(project: Path, tmp_path: Path) -> Non
     )
     assert done.returncode == 2
     assert "not_a_module_anywhere" in done.stderr
+
+
+def test_a_killed_server_leaves_no_worker_behind(server: Server) -> None:
+    # Given a running server with two worker processes
+    workers = [
+        int(p) for p in Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()
+    ]
+    alive = [pid for pid in workers if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
+    assert len(alive) == 2, workers
+    # When the supervisor is killed outright
+    server.process.kill()
+    server.process.wait(timeout=30)
+    # Then its workers stop too, and the port is free again
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() for pid in alive) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in alive if Path(f"/proc/{pid}").exists()]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", server.port))

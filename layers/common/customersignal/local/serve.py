@@ -20,8 +20,10 @@ its options from ``CUSTOMERSIGNAL_GATEWAY_*`` environment variables set by ``mai
 from __future__ import annotations
 
 import argparse
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor
@@ -36,6 +38,8 @@ from customersignal.local.template import FunctionSpec, TemplateError, function_
 ENV_TEMPLATE = "CUSTOMERSIGNAL_GATEWAY_TEMPLATE"
 ENV_FUNCTION = "CUSTOMERSIGNAL_GATEWAY_FUNCTION"
 ENV_CONCURRENCY = "CUSTOMERSIGNAL_GATEWAY_CONCURRENCY"
+ENV_SUPERVISOR_PID = "CUSTOMERSIGNAL_GATEWAY_SUPERVISOR_PID"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 SETTINGS_PREFIX = "CS_"
 USAGE_ERROR = 2
 
@@ -100,8 +104,25 @@ def gateway_for(spec: FunctionSpec, concurrency: int) -> LocalApiGateway:
 
 def create_app() -> LocalApiGateway:
     """uvicorn's app factory (``factory=True``): runs in each worker process."""
+    _die_with_supervisor()
     spec = read_spec(Path(os.environ[ENV_TEMPLATE]), os.environ[ENV_FUNCTION])
     return gateway_for(spec, int(os.environ.get(ENV_CONCURRENCY, "16")))
+
+
+def _die_with_supervisor() -> None:
+    """Ask Linux to SIGTERM this worker when the uvicorn supervisor dies, even by SIGKILL.
+
+    uvicorn stops its workers when it is stopped politely; killed, it would leave them serving (holding the
+    port and their connections) forever. The supervisor's pid is in the environment, to close the race of
+    a supervisor that died before this call.
+    """
+    supervisor = os.environ.get(ENV_SUPERVISOR_PID)
+    if supervisor is None or not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != int(supervisor):  # it is gone already: the signal will never come
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _import_check(spec: FunctionSpec) -> str | None:
@@ -157,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ[ENV_TEMPLATE] = str(template)
     os.environ[ENV_FUNCTION] = args.function
     os.environ[ENV_CONCURRENCY] = str(args.concurrency)
+    if args.workers > 1:  # with one worker, uvicorn serves in this very process
+        os.environ[ENV_SUPERVISOR_PID] = str(os.getpid())
 
     import uvicorn
 
