@@ -18,6 +18,7 @@ from customersignal.adapters.kafka_producer import KafkaEventPublisher
 from customersignal.adapters.key_cache import CachedKeyLookup, SystemClock
 from customersignal.adapters.key_store import PostgresKeyStore
 from customersignal.adapters.postgres import connect, resolve_credentials
+from customersignal.adapters.rate_lease import LeasedRateLimiter
 from customersignal.adapters.rate_limit import RedisTokenBucket
 from customersignal.domain.envelope import Envelope
 from customersignal.observability import metrics
@@ -66,6 +67,6 @@ def get_deps() -> ApiDeps:
     key_store = PostgresKeyStore(lambda: connect(postgres))
     return ApiDeps(
         keys=CachedKeyLookup(key_store, hot, clock=SystemClock(), usage=key_store),
-        limiter=RedisTokenBucket(hot),
+        limiter=LeasedRateLimiter(RedisTokenBucket(hot)),
         publisher=TimedPublisher(KafkaEventPublisher(settings, kafka)),
     )
