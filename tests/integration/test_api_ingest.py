@@ -194,6 +194,7 @@ def test_over_the_project_rate_answers_429_with_retry_after_and_ratelimit_header
     assert lowered["ratelimit-limit"] == "2"
     assert lowered["ratelimit-remaining"] == "0"
     assert int(lowered["ratelimit-reset"]) >= 1
+    assert lowered["x-ratelimit-reset"] == lowered["retry-after"]  # what Segment's browser SDK waits for
 
 
 def test_the_openapi_document_is_served_and_describes_the_ingest_routes(api: ApiServer) -> None:

@@ -89,6 +89,8 @@ def error_response(error: DomainError, ctx: RequestContext) -> Response:
         headers["Retry-After"] = str(error.retry_after_s)
     if isinstance(error, RateLimited):
         headers |= rate_limit_headers(error.limit, error.remaining, error.reset_after_s)
+        # Segment's browser SDK waits X-RateLimit-Reset seconds before retrying a 429 (else a fixed 5 s)
+        headers["X-RateLimit-Reset"] = str(error.retry_after_s)
     body = {
         "error": {"code": error.code, "message": error.message, "field": error.field},
         "request_id": ctx.request_id,

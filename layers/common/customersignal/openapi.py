@@ -64,9 +64,13 @@ _HEADERS: dict[str, dict[str, Any]] = {
     "RateLimit-Limit": {"description": "The project's burst capacity, in events.", "schema": {"type": "integer"}},
     "RateLimit-Remaining": {"description": "Events left in the bucket now.", "schema": {"type": "integer"}},
     "RateLimit-Reset": {"description": "Seconds until the bucket is full again.", "schema": {"type": "integer"}},
+    "X-RateLimit-Reset": {
+        "description": "Seconds to wait before retrying, as Segment's browser SDK reads it (equals Retry-After).",
+        "schema": {"type": "integer"},
+    },
 }
 _ERROR_HEADERS = {
-    429: ("Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"),
+    429: ("Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "X-RateLimit-Reset"),
     503: ("Retry-After",),
 }
 

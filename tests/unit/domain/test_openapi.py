@@ -73,6 +73,7 @@ def test_rate_limit_and_unavailable_responses_carry_their_headers(document: dict
         "RateLimit-Limit",
         "RateLimit-Remaining",
         "RateLimit-Reset",
+        "X-RateLimit-Reset",
     }
     assert set(responses["ServiceUnavailable"]["headers"]) == {"Retry-After"}
 
