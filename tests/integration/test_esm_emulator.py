@@ -27,6 +27,7 @@ import pytest
 import yaml
 from confluent_kafka import Consumer, Message, Producer, TopicPartition
 
+from customersignal.adapters.aws import AwsClients
 from customersignal.settings import PlatformSettings
 from tests.fixtures.aws import free_port
 from tests.fixtures.services import STACK
@@ -686,3 +687,36 @@ def test_the_esm_service_fails_to_start_with_the_emulators_own_message(esm: Emul
     assert up.returncode == 1
     assert "no Kafka event source" in up.stderr
     assert not (tmp_path / "state" / "run" / "esm.pid").exists()
+
+
+def test_an_sqs_on_failure_destination_receives_the_failure_metadata_over_http(
+    esm: EmulatorFactory,
+    kafka_topic: Callable[[int], str],
+    consumer_group: str,
+    produce: Callable[..., None],
+    moto_clients: AwsClients,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given an SQS queue on a real AWS endpoint (a moto server on its own port), named as the destination
+    queue = f"esm-failures-{uuid.uuid4().hex[:8]}"
+    queue_url = moto_clients.sqs().create_queue(QueueName=queue)["QueueUrl"]
+    monkeypatch.setenv("CS_AWS_ENDPOINT_URL", moto_clients.endpoint_url or "")
+    topic = kafka_topic(1)
+    produce(topic, b"poison")
+    properties = {
+        "BatchSize": 1,
+        "MaximumRetryAttempts": 1,
+        "DestinationConfig": {
+            "OnFailure": {"Type": "SQS", "Destination": f"arn:aws:sqs:us-east-1:123456789012:{queue}"}
+        },
+    }
+    # When the batch fails its invocation and its retry
+    emulator = esm.start(topic, consumer_group, "fail_on_poison", properties=properties)
+    emulator.wait_status(lambda s: s.get("to_destination") == 1, "the hand-over to the SQS destination")
+    # Then the queue holds one metadata document naming the condition and the partition's offsets
+    messages = moto_clients.sqs().receive_message(QueueUrl=queue_url, WaitTimeSeconds=5).get("Messages", [])
+    assert len(messages) == 1
+    document = json.loads(messages[0]["Body"])
+    assert document["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert document["requestContext"]["approximateInvokeCount"] == 2
+    emulator.wait_status(lambda s: s.get("committed") == {f"{topic}-0": 1}, "the commit past the batch")
