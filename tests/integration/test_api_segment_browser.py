@@ -67,3 +67,12 @@ def test_a_wrong_write_key_in_the_body_is_refused(api: ApiServer) -> None:
     assert status == 401
     assert body["error"]["code"] == "unknown_key"
     assert headers["access-control-allow-origin"] == "*"
+
+
+def test_a_body_that_is_not_json_is_refused_with_400(api: ApiServer) -> None:
+    request = urllib.request.Request(f"{api.url}/v1/t", data=b'{"writeKey": ', method="POST")  # noqa: S310
+    request.add_header("Content-Type", "text/plain")
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(request, timeout=30)  # noqa: S310 - loopback
+    assert raised.value.code == 400
+    assert json.loads(raised.value.read())["error"]["code"] == "malformed_json"

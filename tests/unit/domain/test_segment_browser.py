@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from customersignal.domain.errors import MalformedRequest
 from customersignal.domain.segment_browser import SHORT_PATHS, authorization_for, write_key_in
 
 pytestmark = pytest.mark.unit
@@ -18,11 +19,16 @@ pytestmark = pytest.mark.unit
         pytest.param(b'{"writeKey": ""}', None, id="empty"),
         pytest.param(b'{"writeKey": 7}', None, id="not a string"),
         pytest.param(b"[1, 2]", None, id="not an object"),
-        pytest.param(b"{nope", None, id="malformed: left for the ingest plan to report"),
     ],
 )
 def test_write_key_in_body(body: bytes, expected: str | None) -> None:
     assert write_key_in(body) == expected
+
+
+def test_a_body_that_is_not_json_is_a_400_naming_the_problem() -> None:
+    with pytest.raises(MalformedRequest) as raised:
+        write_key_in(b"{nope")
+    assert raised.value.code == "malformed_json"
 
 
 def test_an_authorization_header_wins_over_the_body() -> None:

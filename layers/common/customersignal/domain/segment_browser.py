@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from typing import Literal
 
+from customersignal.domain.errors import MalformedRequest
+
 SegmentCall = Literal["track", "identify", "page", "screen", "group", "alias", "batch"]
 
 SHORT_PATHS: dict[str, SegmentCall] = {
@@ -35,9 +37,10 @@ def authorization_for(header: str | None, body: bytes) -> str | None:
 
 
 def write_key_in(body: bytes) -> str | None:
+    """The body's writeKey. A body that is not JSON is a 400 here: with no header, the key would be in it."""
     try:
         document = json.loads(body)
-    except ValueError:  # malformed JSON is reported by the ingest plan, after authentication
-        return None
+    except ValueError as exc:
+        raise MalformedRequest(code="malformed_json", message=f"the body is not valid JSON: {exc}") from None
     key = document.get("writeKey") if isinstance(document, dict) else None
     return key if isinstance(key, str) and key else None
