@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.fixtures.aws",
     "tests.fixtures.api",
     "tests.fixtures.aggregator",
+    "tests.fixtures.dashboard",
 ]

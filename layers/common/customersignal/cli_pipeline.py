@@ -26,6 +26,7 @@ from customersignal.adapters.hot_store import RedisHotStore
 from customersignal.adapters.pipeline_maintenance import ensure_partitions, prune
 from customersignal.adapters.pipeline_status import offset_fences, partition_lags, tenant_freshness
 from customersignal.adapters.postgres import connect
+from customersignal.domain.hot_window import HOT_WINDOW
 
 if TYPE_CHECKING:
     from customersignal.cli import Deps
@@ -60,6 +61,7 @@ def rebuild_hot(args: argparse.Namespace, deps: Deps) -> int:
         return EXIT_INTERRUPTED
     finally:
         db.close()
+    store.mark_covered_from(now - HOT_WINDOW)
     print(f"rebuilt the hot window ({steps - 1} hours): {buckets} minute buckets, {users} user keys", file=deps.out)
     return EXIT_OK
 

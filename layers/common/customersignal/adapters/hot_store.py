@@ -6,7 +6,16 @@ Layout (``{tenant}`` is a Redis Cluster hash tag, so one tenant's keys share a s
 - ``cs:{<tenant>}:u:<event type>:<minute epoch s>``: HyperLogLog of the bucket's user keys;
   ``PFCOUNT`` over several of them is the unique users of their union (any range, approximately).
 - ``cs:freshness``: hash, field ``<tenant>`` → ``complete_up_to`` in epoch milliseconds.
+- ``cs:hot:covered_from``: epoch ms from which the counts are complete (see "Coverage" below).
 Keys expire 49 h after their bucket starts (the 48 h window plus an hour of slack for the hour hashes).
+
+Coverage. Each write merges Postgres *totals*, so every minute written since Redis lost its data (a
+flush, a failover, a new node) is right, and the minutes not written since are missing. The first write
+into an empty Redis therefore sets ``covered_from`` (SET NX) to its own time plus an hour (events may be
+up to an hour in the future, so a minute after that cannot hold anything committed before the loss).
+A store whose write failed resets it the same way on its next success (the writes it missed may have
+been the only ones for their minutes), and ``rebuild-hot`` lowers it to the start of the window it
+rebuilt. Readers use the hot store only from ``covered_from`` on, and Postgres before it.
 
 One ``EVALSHA`` per batch applies the whole update (perf-limits.md §2: a Lua script per pre-aggregated
 batch is the fastest way to apply many counters). Keys travel in ARGV, which is fine for a single
@@ -59,6 +68,14 @@ for _ = 1, tonumber(take()) do
     redis.call('HSET', KEYS[1], tenant, ms)
   end
 end
+-- coverage: from an hour after now, unless already set (or forced after a failed write)
+local clock = redis.call('TIME')
+local covered = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000) + 3600000
+if take() == '1' then
+  redis.call('SET', KEYS[2], covered)
+else
+  redis.call('SET', KEYS[2], covered, 'NX')
+end
 return 1
 """.replace("{chunk}", str(PFADD_CHUNK))
 
@@ -76,6 +93,10 @@ class HotKeys:
     @property
     def freshness(self) -> str:
         return f"{self.prefix}:freshness"
+
+    @property
+    def coverage(self) -> str:
+        return f"{self.prefix}:hot:covered_from"
 
     def counts(self, tenant_id: str, event_type: str, bucket_start: datetime) -> str:
         hour = bucket_start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
@@ -112,11 +133,15 @@ class RedisHotStore:
         self._redis = client
         self._keys = keys or HotKeys()
         self._merge = client.register_script(MERGE_SCRIPT)
+        self._missed_a_write = False
 
     def apply(self, update: HotUpdate) -> None:
+        args = [*merge_arguments(update, self._keys), 1 if self._missed_a_write else 0]
         try:
-            self._merge(keys=[self._keys.freshness], args=merge_arguments(update, self._keys))
+            self._merge(keys=[self._keys.freshness, self._keys.coverage], args=args)
+            self._missed_a_write = False
         except redis.RedisError as error:
+            self._missed_a_write = True
             raise Unavailable(
                 code="redis_unavailable", message=f"cannot write the hot store ({error})", retry_after_s=RETRY_AFTER_S
             ) from error
@@ -144,6 +169,17 @@ class RedisHotStore:
                 if start <= moment < end:
                     found[moment] = int(total)
         return found
+
+    def covered_from(self) -> datetime | None:
+        raw = self._redis.get(self._keys.coverage)
+        return None if raw is None else datetime.fromtimestamp(int(raw) / 1000, UTC)
+
+    def mark_covered_from(self, moment: datetime) -> None:
+        """After a rebuild: everything from ``moment`` on is complete (never raises the mark)."""
+        ms = int(moment.timestamp() * 1000)
+        current = self._redis.get(self._keys.coverage)
+        if current is None or int(current) > ms:
+            self._redis.set(self._keys.coverage, ms)
 
     def unique_users(self, tenant_id: str, event_type: str, buckets: Iterable[datetime]) -> int:
         keys = [self._keys.users(tenant_id, event_type, bucket) for bucket in buckets]

@@ -35,7 +35,8 @@ def key_from_authorization(header: str | None) -> str:
     return key
 
 
-def authenticate(header: str | None, required: Scope, keys: KeyLookup) -> Principal:
+def authenticate(header: str | None, required: Scope | frozenset[Scope], keys: KeyLookup) -> Principal:
+    """The key's principal; ``required`` is a scope, or a set of scopes of which any one will do."""
     record = keys.find_by_hash(hash_key(key_from_authorization(header)))
     if record is None:
         raise Unauthenticated(
@@ -43,9 +44,11 @@ def authenticate(header: str | None, required: Scope, keys: KeyLookup) -> Princi
         )
     if record.revoked_at is not None:
         raise Forbidden("key_revoked", f"this API key was revoked at {record.revoked_at.isoformat()}")
-    if required not in record.scopes:
+    wanted = required if isinstance(required, frozenset) else frozenset({required})
+    if not wanted & record.scopes:
         have = ", ".join(sorted(record.scopes)) or "none"
-        raise Forbidden("missing_scope", f"this key lacks the '{required}' scope (it has: {have})")
+        need = " or ".join(f"'{scope}'" for scope in sorted(wanted))
+        raise Forbidden("missing_scope", f"this key lacks the {need} scope (it has: {have})")
     return Principal(
         key_id=record.key_id,
         tenant_id=record.tenant_id,

@@ -1,0 +1,117 @@
+"""``MetricsReader`` on Postgres: series from metrics_minute/hour/day (and their membership tables for
+distinct users), totals per type, and the freshness watermark; all under the tenant's RLS.
+
+Postgres returns each series as two arrays cast to text ("{1,2,3}"), which become JSON arrays for
+orjson to parse: a month of minutes for ten types is 432,000 points, and one text value per type parses
+an order of magnitude faster than a row per point through the driver. Buckets that are not a stored
+grain (5m, or days in a zone that is not UTC) are mapped by ``width_bucket`` over the same boundaries
+the domain computed, so SQL and Python never disagree about where a bucket starts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+
+from customersignal.adapters.pg_tenant import TenantDatabase
+from customersignal.domain.timeseries import Metric, SeriesPlan, SparseSeries, from_epoch_ms
+
+BUCKET_MS = "(extract(epoch FROM bucket_start) * 1000)::bigint"
+FRESHNESS = "SELECT complete_up_to FROM tenant_freshness WHERE tenant_id = :tenant"
+TYPE_TOTALS = """
+SELECT event_type, sum(event_count)::bigint FROM (
+    SELECT event_type, event_count FROM metrics_minute
+    WHERE tenant_id = :tenant AND bucket_start >= :start AND bucket_start < :end_minutes_1
+    UNION ALL
+    SELECT event_type, event_count FROM metrics_hour
+    WHERE tenant_id = :tenant AND bucket_start >= :end_minutes_1 AND bucket_start < :start_minutes_2
+    UNION ALL
+    SELECT event_type, event_count FROM metrics_minute
+    WHERE tenant_id = :tenant AND bucket_start >= :start_minutes_2 AND bucket_start < :end
+) parts
+GROUP BY event_type
+"""
+
+
+def _native_sql(grain: str, column: str) -> str:
+    return f"""
+SELECT event_type, array_agg({BUCKET_MS} ORDER BY bucket_start)::text, array_agg({column} ORDER BY bucket_start)::text
+FROM metrics_{grain}
+WHERE tenant_id = :tenant AND event_type = ANY(:event_types) AND bucket_start >= :start AND bucket_start < :until
+  AND {column} > 0
+GROUP BY event_type
+"""
+
+
+def _bucketed_sql(table: str, value: str) -> str:
+    return f"""
+SELECT event_type, array_agg(b ORDER BY b)::text, array_agg(v ORDER BY b)::text FROM (
+    SELECT event_type, (CAST(:bounds AS bigint[]))[width_bucket({BUCKET_MS}, CAST(:bounds AS bigint[]))] AS b,
+           {value} AS v
+    FROM {table}
+    WHERE tenant_id = :tenant AND event_type = ANY(:event_types) AND bucket_start >= :start AND bucket_start < :until
+    GROUP BY 1, 2
+) per_bucket
+WHERE v > 0
+GROUP BY event_type
+"""
+
+
+class PostgresMetricsReader:
+    def __init__(self, db: TenantDatabase) -> None:
+        self._db = db
+
+    def series(
+        self, tenant_id: uuid.UUID, event_types: Sequence[str], metric: Metric, plan: SeriesPlan, until_ms: int
+    ) -> dict[str, SparseSeries]:
+        column = "event_count" if metric == "count" else "unique_users"
+        params: dict[str, Any] = {
+            "event_types": list(event_types),
+            "start": plan.start,
+            "until": from_epoch_ms(until_ms),
+        }
+        if plan.native_unique:
+            sql = _native_sql(plan.grain, column)
+        else:
+            table, value = (
+                (f"metrics_{plan.grain}", "sum(event_count)::bigint")
+                if metric == "count"
+                else (f"metrics_{plan.grain}_users", "count(DISTINCT user_key)")
+            )
+            sql = _bucketed_sql(table, value)
+            params["bounds"] = [b for b in plan.boundaries_ms if b <= until_ms]
+        with self._db.transaction(tenant_id) as db:
+            rows = db.run(sql, tenant=tenant_id, **params)
+        return {name: SparseSeries(_int_array(t_ms), _int_array(values)) for name, t_ms, values in rows}
+
+    def type_totals(self, tenant_id: uuid.UUID, start: datetime, end: datetime) -> dict[str, int]:
+        """Whole hours from metrics_hour, the ragged minutes at both ends from metrics_minute."""
+        first_hour = _ceil_hour(start)
+        last_hour = max(first_hour, end.astimezone(UTC).replace(minute=0, second=0, microsecond=0))
+        if first_hour >= end:
+            first_hour = last_hour = end
+        with self._db.transaction(tenant_id) as db:
+            rows = db.run(
+                TYPE_TOTALS, tenant=tenant_id, start=start, end=end, end_minutes_1=first_hour, start_minutes_2=last_hour
+            )
+        return {name: int(total) for name, total in rows}
+
+    def freshness(self, tenant_id: uuid.UUID) -> datetime | None:
+        with self._db.transaction(tenant_id) as db:
+            rows = db.run(FRESHNESS, tenant=tenant_id)
+        return rows[0][0] if rows else None
+
+
+def _int_array(text: str) -> list[int]:
+    """Postgres's text form of a bigint[] ("{1,2,3}") as a list, through orjson's parser."""
+    parsed: list[int] = orjson.loads(b"[" + text[1:-1].encode() + b"]")
+    return parsed
+
+
+def _ceil_hour(moment: datetime) -> datetime:
+    floor = moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return floor if floor == moment else floor + timedelta(hours=1)
