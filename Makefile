@@ -27,7 +27,8 @@ COMPOSE_PROFILE := $(if $(LOCALSTACK_AUTH_TOKEN),localstack,moto)
 
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help setup tools services up down status migrate lint format typecheck unit integration test bench wipe
+.PHONY: help setup tools services up down status migrate lint format typecheck unit integration test bench wipe \
+  dashboard dashboard-test browser deploy-dashboard
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -56,6 +57,35 @@ $(COMPOSE_BIN):
 	  (cd "$$dir" && GOFLAGS=-mod=mod go build -trimpath -o $@ ./cmd); \
 	else echo "note: no docker compose and no go: the compose config check will skip"; fi
 
+# The dashboard (React + TypeScript, built by Vite) needs Node.js and npm; `npm ci` runs when the lock changes.
+DASHBOARD_STAMP := dashboard/node_modules/.stamp-$(shell sha1sum dashboard/package-lock.json | cut -c1-12)
+
+$(DASHBOARD_STAMP): dashboard/package-lock.json
+	@command -v npm >/dev/null || { echo "error: the dashboard needs Node.js 20+ and npm (apt-get install nodejs npm)" >&2; exit 1; }
+	@echo "installing the dashboard's npm packages"
+	@cd dashboard && npm ci --no-audit --no-fund --loglevel=error
+	@rm -f dashboard/node_modules/.stamp-* && touch $@
+
+dashboard: $(DASHBOARD_STAMP) ## build the dashboard into dashboard/dist (`make up` serves it at /)
+	@cd dashboard && npm run --silent build
+
+dashboard-test: $(DASHBOARD_STAMP) ## the dashboard's type check and Vitest unit tests
+	cd dashboard && npm run --silent typecheck && npm test --silent
+
+browser: ## install Debian's Chromium for the end-to-end browser test (Playwright drives it)
+	@command -v chromium >/dev/null || { echo "installing chromium (Debian package) for the browser test"; \
+	  apt-get install -y -qq chromium >/dev/null; }
+
+deploy-dashboard: dashboard ## upload dashboard/dist to the stack's bucket (after sam deploy; STACK_NAME=...)
+	@bucket=$$(aws cloudformation describe-stacks --stack-name "$${STACK_NAME:?set STACK_NAME}" \
+	  --query "Stacks[0].Outputs[?OutputKey=='DashboardBucketName'].OutputValue" --output text) && \
+	dist=$$(aws cloudformation describe-stacks --stack-name "$$STACK_NAME" \
+	  --query "Stacks[0].Outputs[?OutputKey=='DashboardDistributionId'].OutputValue" --output text) && \
+	aws s3 sync dashboard/dist/assets "s3://$$bucket/assets" --cache-control "public, max-age=31536000, immutable" && \
+	aws s3 sync dashboard/dist "s3://$$bucket" --exclude "assets/*" --cache-control "no-cache" --delete && \
+	aws cloudfront create-invalidation --distribution-id "$$dist" --paths /index.html >/dev/null && \
+	echo "uploaded; the dashboard is at the stack's DashboardUrl output"
+
 tools: $(DEPS_STAMP) $(SAM_STAMP) $(COMPOSE_BIN) ## install the deployment tools (SAM CLI, cfn-lint, docker compose)
 
 services: setup ## start Kafka, Postgres, Redis and the AWS endpoint natively (idempotent)
@@ -68,12 +98,15 @@ ifeq ($(DOCKER_ENGINE),yes)
 else
 	@$(MAKE) --no-print-directory services migrate
 endif
+	@$(MAKE) --no-print-directory dashboard
 	@$(STACK) up api esm
 	@echo; $(STACK) status $(if $(DOCKER_ENGINE),api esm,)
 	@key=$$(customersignal demo --quiet) && echo && \
 	  echo "Demo tenant 'demo', project 'default'. A fresh ingest key (shown once): $$key" && \
 	  echo "Try: curl -s http://127.0.0.1:$${CS_API_PORT:-8000}/v1/events -H \"Authorization: Bearer $$key\" \\" && \
 	  echo "       -H 'Content-Type: application/json' -d '{\"event_id\": \"'$$(cat /proc/sys/kernel/random/uuid)'\", \"event_type\": \"signup\", \"user_id\": \"u1\"}'"
+	@key=$$(customersignal demo --quiet --scopes read,admin) && echo && \
+	  echo "Dashboard: http://127.0.0.1:$${CS_API_PORT:-8000}/  sign in with this read+admin key (shown once): $$key"
 	@echo; echo "CustomerSignal is up. 'make status' checks it, 'make down' stops it."
 
 down: ## stop what `make up` started (only our own processes)
@@ -112,7 +145,7 @@ unit: $(DEPS_STAMP) ## unit tests only (no services)
 integration: services tools ## integration tests against the real local services
 	pytest -m integration
 
-test: services tools lint typecheck ## everything CI runs: lint, types, unit and integration tests
+test: services tools lint typecheck dashboard dashboard-test browser ## everything CI runs: lint, types, unit, integration and browser tests
 	pytest
 
 bench: services migrate ## run the benchmarks; figures (with same-run baselines) go to bench/*results.md

@@ -16,10 +16,13 @@ start() {
     die "port $API_PORT is in use by a process we did not start; stop it or set CS_API_PORT"
   fi
   cd "$ROOT"
+  # the built dashboard on the same origin, as CloudFront serves it (make dashboard builds it)
+  local site=()
+  [ -f dashboard/dist/index.html ] && site=(--site dashboard/dist)
   # EMF metrics go to stdout for CloudWatch on AWS; locally nothing reads them
   POWERTOOLS_METRICS_DISABLED="${POWERTOOLS_METRICS_DISABLED:-true}" setsid nohup "$PY" \
     -m customersignal.local.serve --template template.yaml --function ApiFunction --host 127.0.0.1 \
-    --port "$API_PORT" --workers "$API_WORKERS" --concurrency "$API_CONCURRENCY" >"$LOG_DIR/api.log" 2>&1 &
+    --port "$API_PORT" --workers "$API_WORKERS" --concurrency "$API_CONCURRENCY" "${site[@]}" >"$LOG_DIR/api.log" 2>&1 &
   echo $! >"$(pidfile api)"
   wait_until 30 answers || { tail -n 30 "$LOG_DIR/api.log" >&2; stop_owned api 10; die "the API did not answer on $API_URL"; }
 }

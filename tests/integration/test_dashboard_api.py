@@ -3,6 +3,7 @@ Kafka: keyset pages that hold still while events arrive, filters, edits, and str
 
 from __future__ import annotations
 
+import urllib.parse
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -245,3 +246,13 @@ def test_reads_need_a_read_or_admin_key(dashboard: Dashboard, tenant: tuple[Tena
     assert (status, body["error"]["code"]) == (403, "missing_scope")
     assert dashboard.get(path, dashboard.api.key(slug, Scope.ADMIN))[0] == 200
     assert dashboard.get(path, dashboard.api.key(slug, Scope.READ))[0] == 200
+
+
+def test_event_types_with_slashes_and_spaces_open_in_the_catalog(dashboard: Dashboard) -> None:
+    ref, key = dashboard.tenant()
+    dashboard.ingest([envelope(ref, "Order/Completed v2")], now=NOW)
+    path = "/v1/catalog/" + urllib.parse.quote("Order/Completed v2", safe="")
+    status, body = dashboard.get(path, key)
+    assert (status, body.get("name")) == (200, "Order/Completed v2"), body
+    status, edited = dashboard.call("PATCH", path, key, body={"owner": "shop"})
+    assert (status, edited.get("owner")) == (200, "shop"), edited

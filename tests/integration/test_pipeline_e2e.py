@@ -3,10 +3,6 @@ handler -> Postgres and Redis, with exact counts, a client retry, a refused even
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,11 +17,11 @@ from customersignal.adapters.hot_store import RedisHotStore
 from customersignal.adapters.postgres import connect
 from customersignal.settings import PlatformSettings
 from tests.fixtures.api import ApiServer
+from tests.fixtures.pipeline import running_esm
 from tests.integration.test_api_ingest import event, post
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
 SCRATCH_REDIS_DB = 12  # this module's own Redis database
 
 
@@ -39,25 +35,15 @@ def pipeline(
 ) -> Iterator[tuple[ApiServer, redis.Redis]]:
     """An API on its own topic and database, and the local event-source mapping feeding the aggregator."""
     api = api_server_factory({})
-    redis_url = settings.redis_url.get_secret_value().rsplit("/", 1)[0] + f"/{SCRATCH_REDIS_DB}"
-    client = redis.Redis.from_url(redis_url)
-    client.flushdb()
-    env = {
-        "CS_PG_DATABASE": api.database.pg_database,
-        "CS_REDIS_URL": redis_url,
-        "CS_KAFKA_DLQ_TOPIC": kafka_topic(1),
-        "CS_AGGREGATOR_CONSUMER_GROUP": consumer_group,
-        "POWERTOOLS_METRICS_DISABLED": "true",
-    }
-    command = [sys.executable, "-m", "customersignal.local.esm", "--template", str(ROOT / "template.yaml")]
-    command += ["--topic", api.topic, "--consumer-group", consumer_group]
-    log = (tmp_path / "esm.log").open("wb")
-    esm = subprocess.Popen(command, cwd=ROOT, env=os.environ | env, stdout=log, stderr=log)
-    yield api, client
-    esm.send_signal(signal.SIGTERM)
-    assert esm.wait(timeout=60) == 0, (tmp_path / "esm.log").read_text()[-2000:]
-    client.flushdb()
-    client.close()
+    with running_esm(
+        api,
+        settings,
+        redis_db=SCRATCH_REDIS_DB,
+        dlq_topic=kafka_topic(1),
+        consumer_group=consumer_group,
+        log=tmp_path / "esm.log",
+    ) as client:
+        yield api, client
 
 
 def wait_for_count(db: pg8000.native.Connection, expected: int, timeout_s: float = 60) -> int:

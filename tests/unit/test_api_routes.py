@@ -24,3 +24,12 @@ def test_template_routes_equal_the_chalice_app_routes() -> None:
 def test_the_api_handler_is_the_chalice_app() -> None:
     spec = read_spec(TEMPLATE, "ApiFunction")
     assert (spec.handler_module, spec.handler_attribute) == ("app", "app")
+
+
+def test_the_openapi_document_describes_exactly_the_apps_routes() -> None:
+    app = load_app(read_spec(TEMPLATE, "ApiFunction"))  # also puts functions/api on the path
+    from chalicelib.docs_routes import openapi_document
+
+    served = {(path, method.lower()) for path, views in app.routes.items() for method in views}
+    documented = {(path, method) for path, ops in openapi_document()["paths"].items() for method in ops}
+    assert documented == served

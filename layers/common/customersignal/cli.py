@@ -182,11 +182,12 @@ def key_revoke(args: argparse.Namespace, deps: Deps) -> int:
 
 
 def demo(args: argparse.Namespace, deps: Deps) -> int:
-    info, new = deps.admin.ensure_demo()
+    kind = "ingest" if Scope.INGEST in args.scopes else "dashboard"
+    info, new = deps.admin.ensure_demo(scopes=args.scopes, key_name=f"demo {kind} key")
     if args.quiet:
         print(new.secret, file=deps.out)
         return EXIT_OK
-    print(f"A new ingest key for the demo tenant (demo/{info.project_slug}):", file=deps.out)
+    print(f"A new {scope_list(info.scopes)} key for the demo tenant (demo/{info.project_slug}):", file=deps.out)
     print(f"\n    {new.secret}\n", file=deps.out)
     print(SHOWN_ONCE, file=deps.out)
     return EXIT_OK
@@ -266,6 +267,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo_parser = _command(nouns, "demo", "ensure the demo tenant and project; print a new ingest key", demo)
     demo_parser.add_argument("--quiet", action="store_true", help="print only the key")
+    demo_parser.add_argument(
+        "--scopes",
+        default=frozenset({Scope.INGEST}),
+        type=scopes_argument,
+        metavar="SCOPES",
+        help="the key's scopes (default ingest); read,admin signs in to the dashboard",
+    )
     cli_pipeline.register(nouns, _command)
     return parser
 

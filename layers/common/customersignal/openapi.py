@@ -53,6 +53,8 @@ _ERRORS: dict[int, tuple[str, str]] = {  # status -> (component name, descriptio
     400: ("BadRequest", "The body can't be read: malformed_json or invalid_body."),
     401: ("Unauthorized", "No API key, or one we don't know."),
     403: ("Forbidden", "The key is revoked or lacks the scope."),
+    404: ("NotFound", "Nothing of that name or id in this tenant."),
+    409: ("Conflict", "The request conflicts with the current state (error.message names what)."),
     413: ("PayloadTooLarge", "request_too_large (over 1 MB) or too_many_events (over 500)."),
     415: ("UnsupportedMediaType", "The body is not JSON."),
     429: ("TooManyRequests", "The project is over its rate; retry after Retry-After seconds."),
@@ -85,7 +87,7 @@ class RouteDoc:
     """
 
     path: str
-    method: Literal["get", "post"]
+    method: Literal["get", "post", "patch"]
     summary: str
     request_model: type[BaseModel] | None
     success_status: int = 200
@@ -95,6 +97,7 @@ class RouteDoc:
     error_statuses: tuple[int, ...] = INGEST_ERROR_STATUSES
     rejected_status: int | None = None
     description: str = ""
+    parameters: tuple[dict[str, Any], ...] = ()
 
 
 def _segment_route(call: str, model: type[BaseModel], summary: str) -> RouteDoc:
@@ -216,6 +219,8 @@ def _operation(route: RouteDoc, refs: _Refs) -> dict[str, Any]:
     }
     if route.description:
         operation["description"] = route.description
+    if route.parameters:
+        operation["parameters"] = list(route.parameters)
     if route.request_model is not None:
         schema = refs[(route.request_model, "validation")]
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}

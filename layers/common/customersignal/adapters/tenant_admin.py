@@ -292,12 +292,17 @@ class TenantAdmin:
         return _key_info(rows[0])
 
     def ensure_demo(
-        self, tenant_slug: str = DEMO_TENANT, project_slug: str = DEMO_PROJECT, *, key_name: str = "demo ingest key"
+        self,
+        tenant_slug: str = DEMO_TENANT,
+        project_slug: str = DEMO_PROJECT,
+        *,
+        scopes: Collection[Scope] = (Scope.INGEST,),
+        key_name: str = "demo ingest key",
     ) -> tuple[KeyInfo, NewKey]:
-        """Create the demo tenant and project if missing, and return a fresh ingest key (every call)."""
+        """Create the demo tenant and project if missing, and return a fresh key (every call)."""
         self._run(ENSURE_TENANT, idempotent=True, slug=tenant_slug, name="Demo")
         self._run(ENSURE_PROJECT, idempotent=True, tenant=tenant_slug, slug=project_slug, name="Default")
-        return self.create_key(tenant_slug, project_slug, [Scope.INGEST], key_name)
+        return self.create_key(tenant_slug, project_slug, scopes, key_name)
 
     def _missing_tenant_or_project(self, tenant_slug: str, project_slug: str) -> NotFound:
         if not self._run(TENANT_ID_BY_SLUG, idempotent=True, tenant=tenant_slug):

@@ -33,12 +33,14 @@ from chalice.app import Chalice
 
 from customersignal.local.gateway import GatewayConfig, LocalApiGateway
 from customersignal.local.runtime import import_handler
+from customersignal.local.static_site import StaticSite
 from customersignal.local.template import FunctionSpec, TemplateError, function_spec, load_template
 
 ENV_TEMPLATE = "CUSTOMERSIGNAL_GATEWAY_TEMPLATE"
 ENV_FUNCTION = "CUSTOMERSIGNAL_GATEWAY_FUNCTION"
 ENV_CONCURRENCY = "CUSTOMERSIGNAL_GATEWAY_CONCURRENCY"
 ENV_SUPERVISOR_PID = "CUSTOMERSIGNAL_GATEWAY_SUPERVISOR_PID"
+ENV_SITE = "CUSTOMERSIGNAL_GATEWAY_SITE"
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 SETTINGS_PREFIX = "CS_"
 USAGE_ERROR = 2
@@ -102,11 +104,13 @@ def gateway_for(spec: FunctionSpec, concurrency: int) -> LocalApiGateway:
     return LocalApiGateway(load_app(spec), config)
 
 
-def create_app() -> LocalApiGateway:
+def create_app() -> LocalApiGateway | StaticSite:
     """uvicorn's app factory (``factory=True``): runs in each worker process."""
     _die_with_supervisor()
     spec = read_spec(Path(os.environ[ENV_TEMPLATE]), os.environ[ENV_FUNCTION])
-    return gateway_for(spec, int(os.environ.get(ENV_CONCURRENCY, "16")))
+    gateway = gateway_for(spec, int(os.environ.get(ENV_CONCURRENCY, "16")))
+    site = os.environ.get(ENV_SITE)
+    return StaticSite(gateway, Path(site)) if site else gateway
 
 
 def _die_with_supervisor() -> None:
@@ -154,6 +158,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--concurrency", type=int, default=16, help="invocations at once per worker, in threads (1 = as Lambda)"
     )
+    parser.add_argument(
+        "--site",
+        type=Path,
+        help="also serve this built dashboard (dashboard/dist) on the same origin, as CloudFront does",
+    )
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     return parser.parse_args(argv)
 
@@ -167,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     except ServeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return USAGE_ERROR
+    if args.site is not None and not (args.site / "index.html").is_file():
+        print(f"error: {args.site}/index.html not found: build the dashboard first (make dashboard)", file=sys.stderr)
+        return USAGE_ERROR
     to_set, left_out = template_environment(spec)
     print(
         f"serving {args.function} ({spec.handler} from {spec.code_uri}) on http://{args.host}:{args.port} "
@@ -178,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ[ENV_TEMPLATE] = str(template)
     os.environ[ENV_FUNCTION] = args.function
     os.environ[ENV_CONCURRENCY] = str(args.concurrency)
+    if args.site is not None:
+        os.environ[ENV_SITE] = str(args.site.resolve())
     if args.workers > 1:  # with one worker, uvicorn serves in this very process
         os.environ[ENV_SUPERVISOR_PID] = str(os.getpid())
 

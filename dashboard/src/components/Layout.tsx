@@ -1,0 +1,60 @@
+import { NavLink, Outlet } from 'react-router-dom';
+import { useSession } from '../api/queries';
+import { useAuth } from '../auth/AuthContext';
+
+const NAV = [
+  { to: '/', label: 'Overview', end: true },
+  { to: '/metrics', label: 'Metrics' },
+  { to: '/events', label: 'Events' },
+  { to: '/catalog', label: 'Catalog' },
+  { to: '/alerts', label: 'Alerts' },
+  { to: '/dead-letters', label: 'Dead letters' },
+  { to: '/settings', label: 'Settings' },
+];
+
+function SessionBadge() {
+  const session = useSession();
+  const { signOut } = useAuth();
+  const s = session.data;
+  return (
+    <div className="session" data-testid="session">
+      {s ? (
+        <>
+          <span className="tenant" data-testid="session-tenant" title={`tenant ${s.tenant.slug}, project ${s.project.slug}`}>
+            {s.tenant.name}
+          </span>
+          <span className="muted"> / {s.project.slug}</span>
+          <code className="key-prefix" data-testid="session-key-prefix" title={`scopes: ${s.key.scopes.join(', ')}`}>
+            {s.key.display_prefix}…
+          </code>
+        </>
+      ) : (
+        <span className="muted">{session.isError ? 'session unavailable' : 'checking key…'}</span>
+      )}
+      <button type="button" className="link-button" onClick={() => signOut()} data-testid="signout">
+        Sign out
+      </button>
+    </div>
+  );
+}
+
+export function Layout() {
+  return (
+    <div className="app">
+      <header className="topbar">
+        <span className="brand">CustomerSignal</span>
+        <nav className="nav" aria-label="Main">
+          {NAV.map((item) => (
+            <NavLink key={item.to} to={item.to} end={item.end} className={({ isActive }) => (isActive ? 'active' : undefined)}>
+              {item.label}
+            </NavLink>
+          ))}
+        </nav>
+        <SessionBadge />
+      </header>
+      <main className="content">
+        <Outlet />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,44 @@
+import { Link } from 'react-router-dom';
+import type { CatalogItem } from '../../api/types';
+import { formatNumber } from '../../lib/format';
+import { StatusBadge } from '../StatusBadge';
+import { Time } from '../Time';
+
+export function CatalogTable({ items, tz }: { items: CatalogItem[]; tz: string }) {
+  return (
+    <div className="table-scroll">
+      <table className="table" data-testid="catalog-table">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Status</th>
+            <th>Description</th>
+            <th>Owner</th>
+            <th>Last seen ({tz})</th>
+            <th className="num">Volume</th>
+            <th className="num">Properties</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((t) => (
+            <tr key={t.name} data-testid="catalog-row" data-name={t.name}>
+              <td>
+                <Link to={`/catalog/${encodeURIComponent(t.name)}`}>{t.name}</Link>
+              </td>
+              <td>
+                <StatusBadge value={t.status} />
+              </td>
+              <td className="preview" title={t.description}>
+                {t.description || <span className="muted">—</span>}
+              </td>
+              <td>{t.owner ?? <span className="muted">—</span>}</td>
+              <td className="nowrap">{t.last_seen_at ? <Time value={t.last_seen_at} tz={tz} /> : <span className="muted">never</span>}</td>
+              <td className="num">{formatNumber(t.volume_total)}</td>
+              <td className="num">{formatNumber(t.property_count)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,101 @@
+import { useMemo } from 'react';
+import { Link, useParams } from 'react-router-dom';
+import { useCatalogItem } from '../api/queries';
+import type { CatalogDetail } from '../api/types';
+import { CatalogEditForm } from '../components/catalog/CatalogEditForm';
+import { EmptyView, QueryView } from '../components/StateViews';
+import { StatusBadge } from '../components/StatusBadge';
+import { Time } from '../components/Time';
+import { formatNumber } from '../lib/format';
+import { browserTimeZone } from '../lib/time';
+
+function PropertiesTable({ item, tz }: { item: CatalogDetail; tz: string }) {
+  if (item.properties.length === 0) return <EmptyView title="No properties seen on this type yet." />;
+  return (
+    <table className="table" data-testid="catalog-properties">
+      <thead>
+        <tr>
+          <th>Property</th>
+          <th>Types seen</th>
+          <th>First seen ({tz})</th>
+          <th>Last seen ({tz})</th>
+        </tr>
+      </thead>
+      <tbody>
+        {item.properties.map((p) => (
+          <tr key={p.name}>
+            <td>
+              <code>{p.name}</code>
+            </td>
+            <td>{p.types.join(', ')}</td>
+            <td className="nowrap">
+              <Time value={p.first_seen_at} tz={tz} />
+            </td>
+            <td className="nowrap">
+              <Time value={p.last_seen_at} tz={tz} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function CatalogDetailPage() {
+  const tz = useMemo(browserTimeZone, []);
+  const { name = '' } = useParams();
+  const item = useCatalogItem(name);
+  return (
+    <div className="page">
+      <p>
+        <Link to="/catalog">← Catalog</Link>
+      </p>
+      <QueryView query={item} loadingLabel="Loading event type…">
+        {(t) => (
+          <div data-testid="catalog-detail">
+            <div className="page-head">
+              <h1>{t.name}</h1>
+              <StatusBadge value={t.status} testId="catalog-detail-status" />
+            </div>
+            <section className="card">
+              <dl className="facts">
+                <div>
+                  <dt>Volume</dt>
+                  <dd>{formatNumber(t.volume_total)} events</dd>
+                </div>
+                <div>
+                  <dt>First seen</dt>
+                  <dd><Time value={t.first_seen_at} tz={tz} /></dd>
+                </div>
+                <div>
+                  <dt>Last seen</dt>
+                  <dd><Time value={t.last_seen_at} tz={tz} /></dd>
+                </div>
+                <div>
+                  <dt>Owner</dt>
+                  <dd>{t.owner ?? '—'}</dd>
+                </div>
+                <div>
+                  <dt>Updated</dt>
+                  <dd><Time value={t.updated_at} tz={tz} /></dd>
+                </div>
+                <div>
+                  <dt>Chart</dt>
+                  <dd>
+                    <Link to={`/metrics?${new URLSearchParams({ types: t.name, range: '7d' })}`}>last 7 days</Link>
+                  </dd>
+                </div>
+              </dl>
+              {t.description && <p className="description">{t.description}</p>}
+            </section>
+            <section className="card">
+              <h2>Properties</h2>
+              <PropertiesTable item={t} tz={tz} />
+            </section>
+            <CatalogEditForm key={t.name} item={t} tz={tz} />
+          </div>
+        )}
+      </QueryView>
+    </div>
+  );
+}
