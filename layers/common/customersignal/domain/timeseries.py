@@ -29,7 +29,9 @@ GRAIN_WIDTH: dict[Grain, timedelta] = {
     "day": timedelta(days=1),
 }
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MEMBERSHIP_HORIZON = timedelta(days=7)  # membership rows older than 8 days are pruned: stay inside
+# `customersignal maintain` prunes membership rows whose bucket is over 8 days old; a day's margin
+# keeps a "last 7 days" range (which starts at a local hour or midnight before now - 7 d) answerable
+MEMBERSHIP_HORIZON = timedelta(days=8) - timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ def check_unique_users_reachable(query: SeriesQuery, plan: SeriesPlan, now: date
         raise MalformedRequest(
             code="unique_users_unavailable",
             message=(
-                f"unique users at {query.interval.name} in {query.tz.key} are exact only for the last 7 days; "
+                f"unique users at {query.interval.name} in {query.tz.key} are exact only for the last 8 days; "
                 "for older ranges use 1m, or 1h/1d in a zone whose hours/days fall on UTC hours/days"
             ),
             field="from",
