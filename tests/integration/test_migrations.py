@@ -152,20 +152,30 @@ def test_upgrade_downgrade_upgrade_round_trip(pg_empty_settings: PostgresSetting
     assert query(pg_empty_settings, "SELECT version_num FROM alembic_version") == [[head_revision()]]
 
 
+def schema(settings: PostgresSettings) -> set[str]:
+    """Tables, and every index of the non-partition tables with its definition."""
+    rows = query(
+        settings,
+        "SELECT tablename || ': ' || indexdef FROM pg_indexes"
+        " WHERE schemaname = current_schema() AND tablename !~ '^events_p[0-9]{8}$' AND tablename <> 'alembic_version'",
+    )
+    return tables(settings) | {definition for (definition,) in rows}
+
+
 def test_each_revision_downgrades_to_exactly_its_predecessor(pg_empty_settings: PostgresSettings) -> None:
     # Given the revisions from base to head
     database = pg_empty_settings.pg_database
     revisions = list(reversed(list(ScriptDirectory.from_config(Config(str(ALEMBIC_INI))).walk_revisions())))
     assert len(revisions) >= 3
     for revision in revisions:
-        before = tables(pg_empty_settings)
+        before = schema(pg_empty_settings)
         # When one revision is applied and then reverted
         run_alembic(pg_empty_settings, database, "upgrade", revision.revision)
-        added = tables(pg_empty_settings) - before
+        changed = schema(pg_empty_settings) ^ before
         run_alembic(pg_empty_settings, database, "downgrade", str(revision.down_revision or "base"))
-        # Then it had added tables, and its downgrade removed exactly those
-        assert added, f"{revision.revision} created no table"
-        assert tables(pg_empty_settings) == before | {"alembic_version"}
+        # Then it had changed tables or indexes, and its downgrade restored exactly the schema before it
+        assert changed - {"alembic_version"}, f"{revision.revision} changed no table or index"
+        assert schema(pg_empty_settings) == before | {"alembic_version"}
         run_alembic(pg_empty_settings, database, "upgrade", revision.revision)
 
 

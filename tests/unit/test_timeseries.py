@@ -14,10 +14,10 @@ from customersignal.domain.timeseries import (
     SparseSeries,
     bucket_minutes,
     check_unique_users_reachable,
+    dense_values,
     epoch_ms,
     from_epoch_ms,
     hot_boundary,
-    join,
     parse_series_query,
     plan_series,
 )
@@ -90,12 +90,9 @@ def test_the_hot_part_starts_at_a_bucket_and_sums_its_minutes() -> None:
     assert hot_boundary(five, None) is None
     minutes = {start + timedelta(minutes=m): 1 for m in (15, 16, 29, 30)}  # 30 is past the end
     hot = bucket_minutes(five, minutes)
-    assert (hot.t_ms, hot.v) == (
-        [epoch_ms(start + timedelta(minutes=15)), epoch_ms(start + timedelta(minutes=25))],
-        [2, 1],
-    )
-    joined = join(SparseSeries([epoch_ms(start)], [4]), hot)
-    assert joined.v == [4, 2, 1]
+    assert dict(zip(hot.index, hot.v, strict=True)) == {3: 2, 5: 1}
+    assert dense_values(five, SparseSeries([0], [4]), hot) == [4, 0, 0, 2, 0, 1]
+    assert dense_values(five) == [0] * 6
 
 
 @pytest.mark.parametrize(

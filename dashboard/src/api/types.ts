@@ -32,7 +32,7 @@ export interface Session {
 // GET /v1/metrics/series
 export interface SeriesLine {
   event_type: string;
-  t_ms: number[];
+  /** One value per bucket, aligned with buckets_ms. */
   v: number[];
 }
 

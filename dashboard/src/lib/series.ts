@@ -1,19 +1,13 @@
 /**
- * Turns one sparse series from /v1/metrics/series into one value per bucket.
- * An absent bucket is 0 (the API's rule for both metrics); a point whose time is not a bucket
- * start is ignored rather than guessed into a neighbour, so a contract slip cannot shift the chart.
+ * One series from /v1/metrics/series as exactly one value per bucket. The API sends `v` aligned with
+ * `buckets_ms` already; this only guards the chart against a contract slip: a missing value or a
+ * non-finite one becomes 0, extra values are dropped, so a line can never shift against its times.
  */
-export function densify(bucketsMs: readonly number[], tMs: readonly number[], v: readonly number[]): number[] {
-  const byTime = new Map<number, number>();
-  const n = Math.min(tMs.length, v.length);
-  for (let i = 0; i < n; i++) {
-    const t = tMs[i];
-    const value = v[i];
-    if (t !== undefined && value !== undefined && Number.isFinite(value)) byTime.set(t, value);
-  }
+export function alignToBuckets(bucketsMs: readonly number[], v: readonly number[]): number[] {
   const out = new Array<number>(bucketsMs.length);
   for (let i = 0; i < bucketsMs.length; i++) {
-    out[i] = byTime.get(bucketsMs[i] as number) ?? 0;
+    const value = v[i];
+    out[i] = value !== undefined && Number.isFinite(value) ? value : 0;
   }
   return out;
 }
@@ -42,12 +36,12 @@ export interface NamedValues {
   values: number[];
 }
 
-/** Every series of a /v1/metrics/series answer, densified onto its buckets, in the answer's order. */
+/** Every series of a /v1/metrics/series answer, one value per bucket, in the answer's order. */
 export function denseSeries(response: {
   buckets_ms: number[];
-  series: { event_type: string; t_ms: number[]; v: number[] }[];
+  series: { event_type: string; v: number[] }[];
 }): NamedValues[] {
-  return response.series.map((s) => ({ label: s.event_type, values: densify(response.buckets_ms, s.t_ms, s.v) }));
+  return response.series.map((s) => ({ label: s.event_type, values: alignToBuckets(response.buckets_ms, s.v) }));
 }
 
 /** Puts series in the order of `labels` (colours then match other views); unknown labels go last. */

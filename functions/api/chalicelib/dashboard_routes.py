@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import orjson
 from chalice import Blueprint, Response
+from pydantic import BaseModel
 
 from chalicelib.dashboard_deps import get_dashboard_deps
 from chalicelib.deps import get_deps
@@ -14,13 +16,15 @@ from customersignal.domain import dashboard, metrics_read
 from customersignal.domain.auth import DISPLAY_PREFIX_LENGTH, Principal
 from customersignal.domain.authenticate import authenticate, key_from_authorization
 from customersignal.domain.dashboard_models import SessionKey, SessionResponse
-from customersignal.domain.errors import NotFound
+from customersignal.domain.errors import MalformedRequest, NotFound
 from customersignal.domain.explorer import parse_event_filter, parse_letter_filter
 from customersignal.domain.query_params import QueryParams, parse_timestamp, parse_uuid
 from customersignal.domain.timeseries import parse_series_query
 
 bp = Blueprint(__name__)
 NO_STORE = {"Cache-Control": "no-store"}  # tenant data: never in a shared cache
+# Lambda's synchronous response limit is 6 MB for the whole proxy result (headers and JSON escaping too)
+MAX_BODY_BYTES = 5_800_000
 
 
 def reader(ctx: RequestContext) -> Principal:
@@ -31,9 +35,16 @@ def params(ctx: RequestContext) -> QueryParams:
     return QueryParams(ctx.request.query_params)
 
 
-def answer(ctx: RequestContext, model: object, status: int = 200) -> Response:
-    body = model.model_dump(mode="json", by_alias=True)  # type: ignore[attr-defined]
-    return json_response(status, body, ctx, NO_STORE)
+def answer(ctx: RequestContext, model: BaseModel, status: int = 200) -> Response:
+    body = orjson.dumps(model.model_dump(mode="json", by_alias=True))
+    if len(body) > MAX_BODY_BYTES:
+        raise MalformedRequest(
+            "response_too_large",
+            f"the answer would be {len(body) / 1e6:.1f} MB, over the {MAX_BODY_BYTES / 1e6:.1f} MB a Lambda may "
+            "answer: ask for a shorter range, a coarser interval or fewer types",
+            "interval",
+        )
+    return json_response(status, orjson.Fragment(body), ctx, NO_STORE)
 
 
 @bp.route("/v1/session", methods=["GET"])

@@ -35,8 +35,7 @@ class SessionResponse(BaseModel):
 
 class SeriesOut(BaseModel):
     event_type: str
-    t_ms: list[int] = Field(description="Bucket starts (epoch ms) that have a value; others are 0.")
-    v: list[int]
+    v: list[int] = Field(description="One value per bucket, in the order of buckets_ms (0 where none).")
 
 
 class SeriesSources(BaseModel):

@@ -26,12 +26,13 @@ from customersignal.domain.errors import Unavailable
 from customersignal.domain.hot_window import HOT_WINDOW
 from customersignal.domain.query_params import QueryParams, invalid
 from customersignal.domain.timeseries import (
+    SeriesPlan,
     SeriesQuery,
     bucket_minutes,
     check_unique_users_reachable,
+    dense_values,
     from_epoch_ms,
     hot_boundary,
-    join,
     plan_series,
 )
 from customersignal.read_ports import HotCounts, MetricsReader
@@ -59,7 +60,7 @@ def metrics_series(
     series = [
         SeriesOut(
             event_type=name,
-            **vars(join(cold.get(name), bucket_minutes(plan, hot_part.get(name, {})) if hot_part else None)),
+            v=dense_values(plan, cold.get(name), bucket_minutes(plan, hot_part.get(name, {})) if hot_part else None),
         )
         for name in query.event_types
     ]
@@ -77,11 +78,11 @@ def metrics_series(
     )
 
 
-def _hot_start(plan: object, hot: HotCounts, now: datetime) -> int | None:
+def _hot_start(plan: SeriesPlan, hot: HotCounts, now: datetime) -> int | None:
     covered = hot.covered_from()
     if covered is None:
         return None
-    return hot_boundary(plan, max(covered, now - HOT_WINDOW + HOT_MARGIN))  # type: ignore[arg-type]
+    return hot_boundary(plan, max(covered, now - HOT_WINDOW + HOT_MARGIN))
 
 
 def parse_summary_range(params: QueryParams) -> tuple[datetime, datetime, int]:

@@ -84,9 +84,9 @@ class SeriesPlan:
 
 @dataclass
 class SparseSeries:
-    """Non-zero buckets of one event type: ``t_ms[i]`` (a bucket start, epoch ms) has value ``v[i]``."""
+    """Non-zero buckets of one event type: bucket number ``index[i]`` of the plan has value ``v[i]``."""
 
-    t_ms: list[int] = field(default_factory=list)
+    index: list[int] = field(default_factory=list)
     v: list[int] = field(default_factory=list)
 
 
@@ -179,21 +179,18 @@ def bucket_minutes(plan: SeriesPlan, minute_counts: Mapping[datetime, int]) -> S
         if count and bounds[0] <= at < bounds[-1]:
             index = bisect.bisect_right(bounds, at) - 1
             sums[index] = sums.get(index, 0) + count
-    series = SparseSeries()
-    for index in sorted(sums):
-        series.t_ms.append(bounds[index])
-        series.v.append(sums[index])
-    return series
+    return SparseSeries(list(sums), list(sums.values()))
 
 
-def join(cold: SparseSeries | None, hot: SparseSeries | None) -> SparseSeries:
-    """Cold buckets end where hot ones begin (the hot boundary is a bucket start), so joining appends."""
-    joined = SparseSeries()
-    for part in (cold, hot):
+def dense_values(plan: SeriesPlan, *parts: SparseSeries | None) -> list[int]:
+    """One value per bucket: 0 where no part has one. The parts cover disjoint buckets (cold before the
+    hot boundary, hot after it), so a later part never overwrites an earlier one's bucket."""
+    values = [0] * (len(plan.boundaries_ms) - 1)
+    for part in parts:
         if part is not None:
-            joined.t_ms.extend(part.t_ms)
-            joined.v.extend(part.v)
-    return joined
+            for index, value in zip(part.index, part.v, strict=True):
+                values[index] = value
+    return values
 
 
 def epoch_ms(moment: datetime) -> int:
