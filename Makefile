@@ -152,6 +152,7 @@ bench: services migrate ## run the benchmarks; figures (with same-run baselines)
 	@command -v wrk >/dev/null || { echo "installing wrk (load generator)"; apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/ingest_bench.py
 	$(PY) bench/aggregator_bench.py
+	$(PY) bench/dashboard_bench.py
 
 wipe: down ## stop the services and delete their data (keeps the caches)
 	rm -rf "$${CS_STATE_DIR:-.state}"

@@ -34,6 +34,7 @@ TABLES = {
     "metrics_hour",
     "metrics_day",
     "metrics_minute_users",
+    "metrics_minute_series",
     "metrics_hour_users",
     "metrics_day_users",
     "events",
@@ -434,3 +435,21 @@ def test_pg8000_connections_from_the_adapter_set_tcp_nodelay(
         assert plain._usock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
     finally:
         plain.close()
+
+
+def test_the_minute_series_is_backfilled_from_the_minute_rows(pg_empty_settings: PostgresSettings) -> None:
+    database = pg_empty_settings.pg_database
+    run_alembic(pg_empty_settings, database, "upgrade", "0004_series_covering_key")
+    tenant = query(pg_empty_settings, "INSERT INTO tenants (slug, name) VALUES ('b', 'B') RETURNING id")[0][0]
+    for minute, count in ((0, 3), (59, 4), (61, 5)):
+        query(
+            pg_empty_settings,
+            "INSERT INTO metrics_minute (tenant_id, event_type, bucket_start, event_count)"
+            " VALUES (:t, 'signup', TIMESTAMPTZ '2026-01-01 10:00:00+00' + :m * interval '1 minute', :n)",
+            t=tenant,
+            m=minute,
+            n=count,
+        )
+    run_alembic(pg_empty_settings, database, "upgrade", "0005_minute_series")
+    rows = query(pg_empty_settings, "SELECT hour_start, counts FROM metrics_minute_series ORDER BY hour_start")
+    assert [(row[0].hour, row[1][0], row[1][59], sum(row[1])) for row in rows] == [(10, 3, 4, 7), (11, 0, 0, 5)]

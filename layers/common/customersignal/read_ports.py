@@ -19,13 +19,13 @@ from customersignal.domain.dashboard_models import (
     KeyOut,
 )
 from customersignal.domain.explorer import EventFilter, LetterFilter
-from customersignal.domain.timeseries import Metric, SeriesPlan, SparseSeries
+from customersignal.domain.timeseries import DenseRun, Metric, SeriesPlan, SparseSeries
 
 
 class MetricsReader(Protocol):
     def series(
         self, tenant_id: uuid.UUID, event_types: Sequence[str], metric: Metric, plan: SeriesPlan, until_ms: int
-    ) -> dict[str, SparseSeries]:
+    ) -> dict[str, SparseSeries | DenseRun]:
         """The plan's buckets that start before ``until_ms``, from Postgres."""
         ...
 

@@ -100,8 +100,32 @@ def _metrics_ctes(grain: str) -> str:
 )"""  # noqa: S608
 
 
-# Counts and exact unique users at the three grains in one round trip (see the metrics_* comments).
-ADD_METRICS = "WITH" + ",".join(_metrics_ctes(grain) for grain in ("minute", "hour", "day")) + "\nSELECT 1"
+# The batch's minute deltas, packed per hour and added element by element (migration 0005).
+MINUTE_SERIES_CTES = """
+series_delta AS (
+    SELECT k.t, k.e, k.h, array_agg(COALESCE(d.n, 0) ORDER BY g.i) AS counts
+    FROM (SELECT DISTINCT t, e, date_bin('1 hour', b, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS h FROM minute_c) k
+    CROSS JOIN generate_series(0, 59) AS g(i)
+    LEFT JOIN minute_c d ON d.t = k.t AND d.e = k.e AND d.b = k.h + g.i * interval '1 minute'
+    GROUP BY k.t, k.e, k.h
+), series_upsert AS (
+    INSERT INTO metrics_minute_series AS s (tenant_id, event_type, hour_start, counts)
+    SELECT t, e, h, counts FROM series_delta ORDER BY t, e, h
+    ON CONFLICT (tenant_id, event_type, hour_start) DO UPDATE
+    SET counts = ARRAY(
+        SELECT x.old + x.add FROM unnest(s.counts, EXCLUDED.counts) WITH ORDINALITY AS x(old, add, i) ORDER BY x.i
+    )
+)"""
+
+# Counts and exact unique users at the three grains, and the packed minutes, in one round trip (see the
+# metrics_* comments).
+ADD_METRICS = (
+    "WITH"
+    + ",".join(_metrics_ctes(grain) for grain in ("minute", "hour", "day"))
+    + ","
+    + MINUTE_SERIES_CTES
+    + "\nSELECT 1"
+)
 
 UPSERT_TYPES = """
 INSERT INTO event_types AS et (tenant_id, project_id, name, first_seen_at, last_seen_at, volume_total)

@@ -57,8 +57,9 @@ def metrics_series(
     cold = (
         store.series(tenant_id, query.event_types, query.metric, plan, until) if until > plan.boundaries_ms[0] else {}
     )
+    # model_construct: the values are ints we computed; validating 432,000 of them again costs ~10 ms
     series = [
-        SeriesOut(
+        SeriesOut.model_construct(
             event_type=name,
             v=dense_values(plan, cold.get(name), bucket_minutes(plan, hot_part.get(name, {})) if hot_part else None),
         )

@@ -90,6 +90,14 @@ class SparseSeries:
     v: list[int] = field(default_factory=list)
 
 
+@dataclass
+class DenseRun:
+    """Consecutive buckets of one event type, from bucket number ``first`` on (zeros included)."""
+
+    first: int
+    v: list[int]
+
+
 def parse_series_query(params: QueryParams) -> SeriesQuery:
     interval = INTERVALS[params.choice("interval", tuple(INTERVALS))]
     start, end = params.timestamp("from"), params.timestamp("to")
@@ -182,12 +190,14 @@ def bucket_minutes(plan: SeriesPlan, minute_counts: Mapping[datetime, int]) -> S
     return SparseSeries(list(sums), list(sums.values()))
 
 
-def dense_values(plan: SeriesPlan, *parts: SparseSeries | None) -> list[int]:
+def dense_values(plan: SeriesPlan, *parts: SparseSeries | DenseRun | None) -> list[int]:
     """One value per bucket: 0 where no part has one. The parts cover disjoint buckets (cold before the
     hot boundary, hot after it), so a later part never overwrites an earlier one's bucket."""
     values = [0] * (len(plan.boundaries_ms) - 1)
     for part in parts:
-        if part is not None:
+        if isinstance(part, DenseRun):
+            values[part.first : part.first + len(part.v)] = part.v
+        elif part is not None:
             for index, value in zip(part.index, part.v, strict=True):
                 values[index] = value
     return values
