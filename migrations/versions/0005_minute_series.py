@@ -47,7 +47,8 @@ CREATE TABLE metrics_minute_series (
 counts[m + 1] is the count of minute m of hour_start. Kept in the aggregator transaction; read by the
 dashboard for minute series over long ranges. See migration 0005.$$""",
     "ALTER TABLE metrics_minute_series ENABLE ROW LEVEL SECURITY",
-    f"CREATE POLICY tenant_isolation ON metrics_minute_series USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})",
+    f"CREATE POLICY tenant_isolation ON metrics_minute_series"
+    f" USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})",
     "GRANT SELECT ON metrics_minute_series TO cs_tenant",
     f"""
 INSERT INTO metrics_minute_series (tenant_id, event_type, hour_start, counts)
