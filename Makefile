@@ -99,8 +99,8 @@ else
 	@$(MAKE) --no-print-directory services migrate
 endif
 	@$(MAKE) --no-print-directory dashboard
-	@$(STACK) up api esm
-	@echo; $(STACK) status $(if $(DOCKER_ENGINE),api esm,)
+	@$(STACK) up api esm scheduler
+	@echo; $(STACK) status $(if $(DOCKER_ENGINE),api esm scheduler,)
 	@key=$$(customersignal demo --quiet) && echo && \
 	  echo "Demo tenant 'demo', project 'default'. A fresh ingest key (shown once): $$key" && \
 	  echo "Try: curl -s http://127.0.0.1:$${CS_API_PORT:-8000}/v1/events -H \"Authorization: Bearer $$key\" \\" && \
@@ -111,7 +111,7 @@ endif
 
 down: ## stop what `make up` started (only our own processes)
 ifeq ($(DOCKER_ENGINE),yes)
-	@$(STACK) down esm api
+	@$(STACK) down scheduler esm api
 	docker compose --profile localstack --profile moto down
 else
 	@$(STACK) down

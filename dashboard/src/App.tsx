@@ -1,6 +1,8 @@
 import { Route, Routes } from 'react-router-dom';
 import { RequireAuth } from './auth/RequireAuth';
 import { Layout } from './components/Layout';
+import { AlertDetailPage } from './pages/AlertDetailPage';
+import { AlertRuleFormPage } from './pages/AlertRuleFormPage';
 import { AlertsPage } from './pages/AlertsPage';
 import { CatalogDetailPage } from './pages/CatalogDetailPage';
 import { CatalogPage } from './pages/CatalogPage';
@@ -31,6 +33,9 @@ export function App() {
         <Route path="catalog" element={<CatalogPage />} />
         <Route path="catalog/:name" element={<CatalogDetailPage />} />
         <Route path="alerts" element={<AlertsPage />} />
+        <Route path="alerts/new" element={<AlertRuleFormPage />} />
+        <Route path="alerts/:ruleId" element={<AlertDetailPage />} />
+        <Route path="alerts/:ruleId/edit" element={<AlertRuleFormPage />} />
         <Route path="dead-letters" element={<DeadLettersPage />} />
         <Route path="settings" element={<SettingsPage />} />
         <Route path="*" element={<NotFoundPage />} />

@@ -4,7 +4,7 @@ routes live in chalicelib/*_routes.py, the error mapping in chalicelib/http.py, 
 
 from chalice import Chalice, ConvertToMiddleware
 
-from chalicelib import admin_routes, dashboard_routes, docs_routes, ingest_routes, segment_routes
+from chalicelib import admin_routes, alert_routes, dashboard_routes, docs_routes, ingest_routes, segment_routes
 from customersignal.observability import logger, metrics
 
 app = Chalice(app_name="customersignal-api")
@@ -14,4 +14,5 @@ app.register_blueprint(ingest_routes.bp)
 app.register_blueprint(segment_routes.bp)
 app.register_blueprint(dashboard_routes.bp)
 app.register_blueprint(admin_routes.bp)
+app.register_blueprint(alert_routes.bp)
 app.register_blueprint(docs_routes.bp)

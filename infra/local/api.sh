@@ -19,8 +19,9 @@ start() {
   # the built dashboard on the same origin, as CloudFront serves it (make dashboard builds it)
   local site=()
   [ -f dashboard/dist/index.html ] && site=(--site dashboard/dist)
-  # EMF metrics go to stdout for CloudWatch on AWS; locally nothing reads them
-  POWERTOOLS_METRICS_DISABLED="${POWERTOOLS_METRICS_DISABLED:-true}" setsid nohup "$PY" \
+  # EMF metrics go to stdout for CloudWatch on AWS; locally nothing reads them. Local mode lets webhook
+  # endpoints be http://127.0.0.1 receivers (a deployment never sets it).
+  CS_WEBHOOK_LOCAL_MODE="${CS_WEBHOOK_LOCAL_MODE:-true}" POWERTOOLS_METRICS_DISABLED="${POWERTOOLS_METRICS_DISABLED:-true}" setsid nohup "$PY" \
     -m customersignal.local.serve --template template.yaml --function ApiFunction --host 127.0.0.1 \
     --port "$API_PORT" --workers "$API_WORKERS" --concurrency "$API_CONCURRENCY" "${site[@]}" >"$LOG_DIR/api.log" 2>&1 &
   echo $! >"$(pidfile api)"

@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # The native local stack: Kafka, Postgres, Redis and the AWS endpoint, without Docker.
-# usage: stack.sh up|down|status|setup [postgres|redis|kafka|aws|api|esm ...]   (default: all six)
+# usage: stack.sh up|down|status|setup [postgres|redis|kafka|aws|api|esm|scheduler ...]   (default: all seven)
 # The first four are the backing services (`make services`); api and esm (the Kafka event-source mapping
-# that feeds the aggregator) are the application (`make up`), so they come after the services.
+# that feeds the aggregator) and scheduler (the alert evaluator's schedule) are the application (`make up`),
+# so they come after the services.
 # Idempotent: `up` leaves running services alone, `down` stops only what `up` started (pid files).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 HERE="$ROOT/infra/local"
-ALL=(postgres redis kafka aws api esm)
+ALL=(postgres redis kafka aws api esm scheduler)
 cmd="${1:-status}"; shift || true
 services=("$@"); [ ${#services[@]} -eq 0 ] && services=("${ALL[@]}")
 
 for s in "${services[@]}"; do
-  case "$s" in kafka|postgres|redis|aws|api|esm) ;; *) die "unknown service '$s' (postgres, redis, kafka, aws, api, esm)";; esac
+  case "$s" in kafka|postgres|redis|aws|api|esm|scheduler) ;;
+    *) die "unknown service '$s' (postgres, redis, kafka, aws, api, esm, scheduler)";; esac
 done
 
 case "$cmd" in

@@ -153,14 +153,24 @@ def test_upgrade_downgrade_upgrade_round_trip(pg_empty_settings: PostgresSetting
     assert query(pg_empty_settings, "SELECT version_num FROM alembic_version") == [[head_revision()]]
 
 
+SCHEMA_PARTS = """
+SELECT tablename || ': ' || indexdef FROM pg_indexes
+WHERE schemaname = current_schema() AND tablename !~ '^events_p[0-9]{8}$' AND tablename <> 'alembic_version'
+UNION ALL
+SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || COALESCE(column_default, '')
+FROM information_schema.columns
+WHERE table_schema = current_schema() AND table_name !~ '^events_p[0-9]{8}$' AND table_name <> 'alembic_version'
+UNION ALL
+SELECT c.conrelid::regclass::text || ': ' || c.conname || ' ' || pg_get_constraintdef(c.oid)
+FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+WHERE n.nspname = current_schema() AND c.conrelid::regclass::text !~ '^events_p[0-9]{8}$'
+  AND c.conrelid::regclass::text <> 'alembic_version'
+"""
+
+
 def schema(settings: PostgresSettings) -> set[str]:
-    """Tables, and every index of the non-partition tables with its definition."""
-    rows = query(
-        settings,
-        "SELECT tablename || ': ' || indexdef FROM pg_indexes"
-        " WHERE schemaname = current_schema() AND tablename !~ '^events_p[0-9]{8}$' AND tablename <> 'alembic_version'",
-    )
-    return tables(settings) | {definition for (definition,) in rows}
+    """Tables, and each non-partition table's columns, indexes and constraints with their definitions."""
+    return tables(settings) | {part for (part,) in query(settings, SCHEMA_PARTS)}
 
 
 def test_each_revision_downgrades_to_exactly_its_predecessor(pg_empty_settings: PostgresSettings) -> None:
@@ -174,8 +184,8 @@ def test_each_revision_downgrades_to_exactly_its_predecessor(pg_empty_settings: 
         run_alembic(pg_empty_settings, database, "upgrade", revision.revision)
         changed = schema(pg_empty_settings) ^ before
         run_alembic(pg_empty_settings, database, "downgrade", str(revision.down_revision or "base"))
-        # Then it had changed tables or indexes, and its downgrade restored exactly the schema before it
-        assert changed - {"alembic_version"}, f"{revision.revision} changed no table or index"
+        # Then it changed the schema, and its downgrade restored exactly the schema before it
+        assert changed - {"alembic_version"}, f"{revision.revision} changed nothing in the schema"
         assert schema(pg_empty_settings) == before | {"alembic_version"}
         run_alembic(pg_empty_settings, database, "upgrade", revision.revision)
 

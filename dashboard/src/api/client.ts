@@ -37,7 +37,7 @@ export class ApiError extends Error {
 export type QueryValue = string | number | boolean | null | undefined | readonly string[];
 
 export interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   query?: Record<string, QueryValue>;
   body?: unknown;
   signal?: AbortSignal;

@@ -4,14 +4,20 @@ import type { EventsFilters } from '../lib/eventsFilters';
 import type { CatalogFilters, DeadLetterFilters } from '../lib/listFilters';
 import { resolveExplorerRange, resolveRange, type RangeSpec } from '../lib/range';
 import { apiRequest, type RequestOptions } from './client';
+import { ALERTS_REFRESH_MS } from '../lib/alerts';
 import type {
+  AlertHistoryResponse,
+  AlertRule,
   AlertsResponse,
   CatalogDetail,
   CatalogPatch,
   CatalogResponse,
   CreateKeyRequest,
   CreateKeyResponse,
+  CreateWebhookRequest,
+  CreateWebhookResponse,
   DeadLetterResponse,
+  DeliveriesResponse,
   EventDetail,
   EventListResponse,
   Interval,
@@ -19,9 +25,14 @@ import type {
   Metric,
   ApiKey,
   ReplayResponse,
+  RuleDetail,
+  RulePatch,
+  RuleSpec,
   Session,
   SeriesResponse,
   SummaryResponse,
+  WebhookEndpoint,
+  WebhooksResponse,
 } from './types';
 
 /** Polling period of the "live" views. */
@@ -220,6 +231,12 @@ export function useRevokeKey() {
   });
 }
 
+/** Whether the signed-in key may change things; undefined until the session is known. */
+export function useIsAdmin(): boolean | undefined {
+  const session = useSession();
+  return session.data ? session.data.key.scopes.includes('admin') : undefined;
+}
+
 export function useAlerts() {
   const api = useApi();
   return useQuery({
@@ -227,6 +244,148 @@ export function useAlerts() {
     queryFn: ({ signal }) => api.call<AlertsResponse>('/v1/alerts', { signal }),
     enabled: api.enabled,
     placeholderData: keepPreviousData,
-    refetchInterval: 15_000,
+    refetchInterval: ALERTS_REFRESH_MS,
+  });
+}
+
+const rulePath = (id: string) => `/v1/alerts/${encodeURIComponent(id)}`;
+
+export function useAlertRule(id: string, refetchMs: number | false = false) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['alert', id],
+    queryFn: ({ signal }) => api.call<RuleDetail>(rulePath(id), { signal }),
+    enabled: api.enabled && id !== '',
+    staleTime: 15_000,
+    refetchInterval: refetchMs,
+  });
+}
+
+export function useAlertHistory(id: string, cursor: string | null, limit = 50) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['alert-history', id, cursor, limit],
+    queryFn: ({ signal }) => api.call<AlertHistoryResponse>(`${rulePath(id)}/history`, { query: { cursor, limit }, signal }),
+    enabled: api.enabled && id !== '',
+    placeholderData: keepPreviousData,
+    // The first page grows as the rule moves; later pages are a stable keyset snapshot.
+    refetchInterval: cursor === null ? ALERTS_REFRESH_MS : false,
+  });
+}
+
+/** The list's view of a rule, from its full answer. */
+function summaryOf(rule: RuleDetail): AlertRule {
+  const { id, name, event_type, metric, severity, enabled } = rule;
+  return { id, name, event_type, metric, condition_kind: rule.condition.kind, severity, enabled, state: rule.status.state, since: rule.status.since };
+}
+
+/**
+ * A saved rule replaces its cached detail and its list row at once (a toggle does not flick back
+ * while the list is refetched); the list and history are then asked again.
+ */
+function useRuleSaved() {
+  const queryClient = useQueryClient();
+  return (rule: RuleDetail) => {
+    queryClient.setQueryData(['alert', rule.id], rule);
+    queryClient.setQueryData<AlertsResponse>(['alerts'], (old) => {
+      if (!old) return old;
+      const exists = old.rules.some((r) => r.id === rule.id);
+      return { rules: exists ? old.rules.map((r) => (r.id === rule.id ? summaryOf(rule) : r)) : [...old.rules, summaryOf(rule)] };
+    });
+    void queryClient.invalidateQueries({ queryKey: ['alerts'] });
+    void queryClient.invalidateQueries({ queryKey: ['alert-history', rule.id] });
+  };
+}
+
+export function useCreateAlertRule() {
+  const api = useApi();
+  const saved = useRuleSaved();
+  return useMutation({
+    mutationFn: (spec: RuleSpec) => api.call<RuleDetail>('/v1/alerts', { method: 'POST', body: spec }),
+    onSuccess: saved,
+  });
+}
+
+export function useReplaceAlertRule(id: string) {
+  const api = useApi();
+  const saved = useRuleSaved();
+  return useMutation({
+    mutationFn: (spec: RuleSpec) => api.call<RuleDetail>(rulePath(id), { method: 'PUT', body: spec }),
+    onSuccess: saved,
+  });
+}
+
+export function usePatchAlertRule(id: string) {
+  const api = useApi();
+  const saved = useRuleSaved();
+  return useMutation({
+    mutationFn: (patch: RulePatch) => api.call<RuleDetail>(rulePath(id), { method: 'PATCH', body: patch }),
+    onSuccess: saved,
+  });
+}
+
+export function useDeleteAlertRule(id: string) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.call<void>(rulePath(id), { method: 'DELETE' }),
+    onSuccess: () => {
+      queryClient.setQueryData<AlertsResponse>(['alerts'], (old) => old && { rules: old.rules.filter((r) => r.id !== id) });
+      queryClient.removeQueries({ queryKey: ['alert', id] });
+      queryClient.removeQueries({ queryKey: ['alert-history', id] });
+      void queryClient.invalidateQueries({ queryKey: ['alerts'] });
+    },
+  });
+}
+
+export function useWebhooks(enabled = true) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['webhooks'],
+    queryFn: ({ signal }) => api.call<WebhooksResponse>('/v1/webhooks', { signal }),
+    enabled: api.enabled && enabled,
+    staleTime: 15_000,
+  });
+}
+
+function upsertEndpoint(list: WebhooksResponse | undefined, endpoint: WebhookEndpoint): WebhooksResponse | undefined {
+  if (!list) return list;
+  const exists = list.endpoints.some((e) => e.id === endpoint.id);
+  return { endpoints: exists ? list.endpoints.map((e) => (e.id === endpoint.id ? endpoint : e)) : [endpoint, ...list.endpoints] };
+}
+
+export function useCreateWebhook() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: CreateWebhookRequest) => api.call<CreateWebhookResponse>('/v1/webhooks', { method: 'POST', body }),
+    onSuccess: (created) => {
+      queryClient.setQueryData<WebhooksResponse>(['webhooks'], (old) => upsertEndpoint(old, created.endpoint));
+      void queryClient.invalidateQueries({ queryKey: ['webhooks'] });
+    },
+  });
+}
+
+export function useDisableWebhook() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api.call<WebhookEndpoint>(`/v1/webhooks/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+    onSuccess: (endpoint) => {
+      queryClient.setQueryData<WebhooksResponse>(['webhooks'], (old) => upsertEndpoint(old, endpoint));
+      void queryClient.invalidateQueries({ queryKey: ['webhooks'] });
+      // Rules may still name it as a channel: their details say so on the next look.
+      void queryClient.invalidateQueries({ queryKey: ['alert'] });
+    },
+  });
+}
+
+export function useWebhookDeliveries(id: string, enabled: boolean) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['webhook-deliveries', id],
+    queryFn: ({ signal }) => api.call<DeliveriesResponse>(`/v1/webhooks/${encodeURIComponent(id)}/deliveries`, { signal }),
+    enabled: api.enabled && enabled,
+    refetchInterval: enabled ? 15_000 : false,
   });
 }

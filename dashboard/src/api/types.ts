@@ -198,19 +198,198 @@ export interface CreateKeyResponse {
   secret: string;
 }
 
-// GET /v1/alerts
+// GET /v1/alerts (the summary list)
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+export type ConditionKind = 'threshold' | 'change' | 'absence' | 'anomaly';
+export type AlertDirection = 'up' | 'down' | 'either';
+
 export interface AlertRule {
   id: string;
   name: string;
   event_type: string;
   metric: Metric;
-  condition_kind: string;
-  severity: string;
+  condition_kind: ConditionKind;
+  severity: AlertSeverity;
   enabled: boolean;
   state: AlertState;
-  since: IsoTime;
+  /** Null only for a rule the evaluator has no state row for yet. */
+  since: IsoTime | null;
 }
 
 export interface AlertsResponse {
   rules: AlertRule[];
+}
+
+// Alert rule bodies (POST /v1/alerts, PUT /v1/alerts/{id})
+export interface ThresholdCondition {
+  kind: 'threshold';
+  operator: 'above' | 'below';
+  value: number;
+}
+
+export interface ChangeCondition {
+  kind: 'change';
+  direction: AlertDirection;
+  mode: 'absolute' | 'percent';
+  value: number;
+}
+
+export interface AbsenceCondition {
+  kind: 'absence';
+}
+
+export interface AnomalyCondition {
+  kind: 'anomaly';
+  /** 2..12 past weeks. */
+  weeks: number;
+  /** 0.5..10 spreads. */
+  sensitivity: number;
+  direction: AlertDirection;
+  min_baseline: number | null;
+}
+
+export type AlertCondition = ThresholdCondition | ChangeCondition | AbsenceCondition | AnomalyCondition;
+
+export interface RuleSpec {
+  name: string;
+  description?: string;
+  event_type: string;
+  metric: Metric;
+  /** Whole minutes, 60..86400. */
+  window_seconds: number;
+  condition: AlertCondition;
+  pending_evaluations: number;
+  /** Null: notify once. */
+  repeat_interval_seconds: number | null;
+  notify_on_resolve: boolean;
+  silenced_until: IsoTime | null;
+  severity: AlertSeverity;
+  enabled: boolean;
+  /** Webhook endpoint ids. */
+  channels: string[];
+}
+
+// PATCH /v1/alerts/{id}: settings only; null ends a silence or stops repeats.
+export interface RulePatch {
+  name?: string;
+  description?: string;
+  pending_evaluations?: number;
+  repeat_interval_seconds?: number | null;
+  notify_on_resolve?: boolean;
+  silenced_until?: IsoTime | null;
+  severity?: AlertSeverity;
+  enabled?: boolean;
+  channels?: string[];
+}
+
+// GET /v1/alerts/{id} (and the answer of POST, PUT and PATCH)
+export interface RuleStatus {
+  state: AlertState;
+  since: IsoTime;
+  consecutive_breaches: number;
+  last_evaluated_bucket: IsoTime | null;
+  last_notified_at: IsoTime | null;
+}
+
+export interface RuleDetail extends RuleSpec {
+  id: string;
+  description: string;
+  created_at: IsoTime;
+  updated_at: IsoTime;
+  status: RuleStatus;
+}
+
+// GET /v1/alerts/{id}/history
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+export type NotificationStatus = 'pending' | 'sent' | 'suppressed';
+
+export interface WebhookDelivery {
+  id: number;
+  endpoint_id: string;
+  alert_history_id: number;
+  status: DeliveryStatus;
+  attempts: number;
+  error: string | null;
+  created_at: IsoTime;
+  delivered_at: IsoTime | null;
+}
+
+/**
+ * What the evaluator compared against: the condition's terms (threshold, by, sensitivity...), plus the
+ * numbers of that evaluation (previous window, band low/high) and a `reason` when it could not judge.
+ */
+export interface AlertExpected {
+  kind?: ConditionKind;
+  operator?: 'above' | 'below';
+  threshold?: number;
+  direction?: AlertDirection;
+  mode?: 'absolute' | 'percent';
+  by?: number;
+  previous?: number;
+  change?: number;
+  at_least?: number;
+  sensitivity?: number;
+  weeks?: number;
+  median?: number;
+  mad?: number;
+  low?: number;
+  high?: number;
+  reason?: string;
+  weeks_available?: number;
+  weeks_required?: number;
+}
+
+export interface AlertHistoryEntry {
+  id: number;
+  kind: 'transition' | 'repeat';
+  from_state: AlertState;
+  to_state: AlertState;
+  observed_value: number | null;
+  expected: AlertExpected | null;
+  bucket_start: IsoTime;
+  bucket_end: IsoTime;
+  transition_key: string;
+  trace_id: string | null;
+  notification_status: NotificationStatus;
+  notified_at: IsoTime | null;
+  created_at: IsoTime;
+  deliveries: WebhookDelivery[];
+}
+
+export interface AlertHistoryResponse {
+  history: AlertHistoryEntry[];
+  next_cursor: string | null;
+}
+
+// GET /v1/webhooks
+export type WebhookStatus = 'pending' | 'active' | 'disabled';
+
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  description: string;
+  status: WebhookStatus;
+  subscription_arn: string | null;
+  created_at: IsoTime;
+  disabled_at: IsoTime | null;
+}
+
+export interface WebhooksResponse {
+  endpoints: WebhookEndpoint[];
+}
+
+// POST /v1/webhooks
+export interface CreateWebhookRequest {
+  url: string;
+  description: string;
+}
+
+export interface CreateWebhookResponse {
+  endpoint: WebhookEndpoint;
+  secret: string;
+}
+
+// GET /v1/webhooks/{id}/deliveries
+export interface DeliveriesResponse {
+  deliveries: WebhookDelivery[];
 }

@@ -5,6 +5,7 @@ import { CreateKeyForm } from '../components/keys/CreateKeyForm';
 import { KeysTable } from '../components/keys/KeysTable';
 import { SecretReveal } from '../components/keys/SecretReveal';
 import { EmptyView, QueryView } from '../components/StateViews';
+import { WebhooksSection } from '../components/webhooks/WebhooksSection';
 import { browserTimeZone } from '../lib/time';
 
 export function SettingsPage() {
@@ -13,14 +14,15 @@ export function SettingsPage() {
   const keys = useKeys();
   // Held in memory only, until dismissed or the page is left: the secret is never stored.
   const [created, setCreated] = useState<CreateKeyResponse | null>(null);
-  const notAdmin = session.data !== undefined && !session.data.key.scopes.includes('admin');
+  const isAdmin = session.data ? session.data.key.scopes.includes('admin') : undefined;
 
   return (
     <div className="page">
       <div className="page-head">
-        <h1>Settings · API keys</h1>
+        <h1>Settings</h1>
       </div>
-      {notAdmin ? (
+      <h2>API keys</h2>
+      {isAdmin === false ? (
         <p className="notice" data-testid="settings-not-admin">
           Managing keys needs an admin key; you are signed in with a key whose scopes are {session.data?.key.scopes.join(', ')}.
         </p>
@@ -35,6 +37,7 @@ export function SettingsPage() {
           {(d) => <KeysTable keys={d.keys} tz={tz} ownKeyId={session.data?.key.id} />}
         </QueryView>
       </section>
+      <WebhooksSection tz={tz} isAdmin={isAdmin} />
     </div>
   );
 }

@@ -4,6 +4,7 @@ ingestion-only container never opens these connections."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
@@ -11,9 +12,11 @@ import redis
 from chalicelib.deps import ApiSettings, get_deps
 from customersignal.adapters.aws import AwsClients
 from customersignal.adapters.dead_letter_admin import LetterReplayer
+from customersignal.adapters.dns_resolver import SystemResolver
 from customersignal.adapters.hot_reader import RedisHotReader
 from customersignal.adapters.kafka_auth import client_config
 from customersignal.adapters.key_cache import CachedKeyLookup
+from customersignal.adapters.pg_alert_admin import PostgresEndpointStore, PostgresRuleStore
 from customersignal.adapters.pg_catalog import PostgresCatalogStore
 from customersignal.adapters.pg_explorer import PostgresEventReader
 from customersignal.adapters.pg_key_admin import PostgresKeyAdmin
@@ -22,6 +25,13 @@ from customersignal.adapters.pg_metrics_read import PostgresMetricsReader
 from customersignal.adapters.pg_session import PostgresSessionReader
 from customersignal.adapters.pg_tenant import TenantDatabase
 from customersignal.adapters.postgres import connect, resolve_credentials
+from customersignal.adapters.secret_box import SecretBox, webhook_key
+from customersignal.adapters.sns_alerts import SnsAlertChannel, alerts_topic_arn
+from customersignal.settings import AlertTargetSettings, WebhookSettings
+
+
+class AlertApiSettings(ApiSettings, WebhookSettings, AlertTargetSettings):
+    """The API's settings plus what registering webhook endpoints needs."""
 
 
 @dataclass(frozen=True)
@@ -33,11 +43,17 @@ class DashboardDeps:
     letters: PostgresDeadLetterStore
     keys: PostgresKeyAdmin
     session: PostgresSessionReader
+    rules: PostgresRuleStore
+    endpoints: PostgresEndpointStore
+    resolver: SystemResolver
+    subscriptions: Callable[[], SnsAlertChannel]
+    sealer: Callable[[], SecretBox]
+    webhook_local_mode: bool
 
 
 @functools.cache
 def get_dashboard_deps() -> DashboardDeps:
-    settings = ApiSettings()
+    settings = AlertApiSettings()
     aws = AwsClients(settings)
     postgres = resolve_credentials(settings, aws.secretsmanager())
     db = TenantDatabase(lambda: connect(postgres))
@@ -47,6 +63,14 @@ def get_dashboard_deps() -> DashboardDeps:
     @functools.cache
     def replayer() -> LetterReplayer:
         return LetterReplayer(settings, client_config(settings, region=settings.aws_region, secrets=aws.secretsmanager))
+
+    @functools.cache
+    def subscriptions() -> SnsAlertChannel:
+        return SnsAlertChannel(aws.sns(), alerts_topic_arn(settings.alerts_topic_arn, settings.stage, aws.sns()))
+
+    @functools.cache
+    def sealer() -> SecretBox:
+        return SecretBox(webhook_key(settings, aws))
 
     def forget_key(key_hash: bytes) -> None:
         if isinstance(key_lookup, CachedKeyLookup):
@@ -60,4 +84,10 @@ def get_dashboard_deps() -> DashboardDeps:
         letters=PostgresDeadLetterStore(db, replayer),
         keys=PostgresKeyAdmin(db, on_revoke=forget_key),
         session=PostgresSessionReader(db),
+        rules=PostgresRuleStore(db),
+        endpoints=PostgresEndpointStore(db),
+        resolver=SystemResolver(),
+        subscriptions=subscriptions,
+        sealer=sealer,
+        webhook_local_mode=settings.webhook_local_mode,
     )

@@ -87,7 +87,7 @@ class RouteDoc:
     """
 
     path: str
-    method: Literal["get", "post", "patch"]
+    method: Literal["get", "post", "patch", "put", "delete"]
     summary: str
     request_model: type[BaseModel] | None
     success_status: int = 200
@@ -232,6 +232,8 @@ def _responses(route: RouteDoc, refs: _Refs) -> dict[str, Any]:
     responses: dict[str, Any] = {
         str(route.success_status): {"description": "Success.", "content": {"application/json": {"schema": body}}}
     }
+    if route.success_status == 204:
+        responses["204"] = {"description": "Done; no body."}
     for status in route.error_statuses:
         responses[str(status)] = {"$ref": f"#/components/responses/{_ERRORS[status][0]}"}
     if route.rejected_status is not None:

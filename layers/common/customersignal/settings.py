@@ -99,12 +99,42 @@ class AwsSettings(_Base):
         return self.aws_endpoint_url is not None
 
 
-class AggregatorSettings(KafkaSettings, PostgresSettings, RedisSettings, AwsSettings):
-    """Exactly what the aggregator function reads (template.yaml passes these)."""
-
+class ConsumerGroupSettings(_Base):
     # the offset fences in Postgres are kept per consumer group: template.yaml's ConsumerGroupId
     aggregator_consumer_group: str = Field(default="customersignal-local-aggregator", min_length=1, max_length=200)
 
 
-class PlatformSettings(AggregatorSettings):
+class AggregatorSettings(KafkaSettings, PostgresSettings, RedisSettings, AwsSettings, ConsumerGroupSettings):
+    """Exactly what the aggregator function reads (template.yaml passes these)."""
+
+
+class WebhookSettings(_Base):
+    webhook_key_secret_arn: str | None = Field(
+        default=None, description="Secrets Manager secret with the AES key of webhook secrets (base64, 32 bytes)"
+    )
+    webhook_local_mode: bool = Field(
+        default=False, description="allow http:// and loopback webhook URLs (a local stack only, never deployed)"
+    )
+
+
+class AlertTargetSettings(_Base):
+    alerts_topic_arn: str | None = Field(default=None, description="the SNS topic alerts are published to")
+    dashboard_url: str = Field(default="http://127.0.0.1:8000", description="links in notifications point here")
+
+
+class AlertSettings(
+    KafkaSettings, PostgresSettings, AwsSettings, WebhookSettings, ConsumerGroupSettings, AlertTargetSettings
+):
+    """Exactly what the alert evaluator reads (template.yaml passes these)."""
+
+
+class PlatformSettings(
+    KafkaSettings,
+    PostgresSettings,
+    RedisSettings,
+    AwsSettings,
+    ConsumerGroupSettings,
+    WebhookSettings,
+    AlertTargetSettings,
+):
     """Everything at once: for the CLI and the local runner, never for a single Lambda function."""

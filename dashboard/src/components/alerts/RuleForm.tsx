@@ -1,0 +1,117 @@
+import { useState, type FormEvent } from 'react';
+import type { UseMutationResult } from '@tanstack/react-query';
+import type { Metric, RuleDetail, RuleSpec } from '../../api/types';
+import { conditionSummary, METRIC_NAMES, windowOptions } from '../../lib/alerts';
+import { ruleFieldError, type RulePath } from '../../lib/alertsErrors';
+import { formToSpec, type FieldErrors, type RuleForm as RuleFormValues } from '../../lib/alertsForm';
+import { METRICS } from '../../lib/metricsFilters';
+import { ErrorView } from '../StateViews';
+import { ConditionFields } from './ConditionFields';
+import { EventTypeInput } from './EventTypeInput';
+import { FieldError } from './FieldError';
+import { NotifyFields } from './NotifyFields';
+
+const MAX_DESCRIPTION = 2000;
+
+/**
+ * Create or replace a rule. Problems are shown under the field they concern, whether the form found
+ * them or the API did (its 400s name the body path); any other refusal goes to the error view.
+ */
+export function RuleForm({ initial, save, typeOptions, editing, onSaved }: {
+  initial: RuleFormValues;
+  save: UseMutationResult<RuleDetail, Error, RuleSpec>;
+  typeOptions: string[];
+  editing: boolean;
+  onSaved: (rule: RuleDetail) => void;
+}) {
+  const [form, setForm] = useState(initial);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const set = (patch: Partial<RuleFormValues>, path: RulePath) => {
+    setForm((f) => ({ ...f, ...patch }));
+    // Editing a field clears its message; a new condition kind clears every condition message.
+    const stale = (key: string) => key === path || (path === 'condition.kind' && key.startsWith('condition.'));
+    setErrors((old) => Object.fromEntries(Object.entries(old).filter(([key]) => !stale(key))));
+  };
+  const checked = formToSpec(form);
+  const pageError = save.isError && ruleFieldError(save.error) === null ? save.error : null;
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const result = formToSpec(form);
+    if (!result.ok) {
+      setErrors(result.errors);
+      return;
+    }
+    setErrors({});
+    save.mutate(result.spec, {
+      onSuccess: onSaved,
+      onError: (error) => {
+        const placed = ruleFieldError(error);
+        if (placed) setErrors({ [placed.path]: placed.message });
+      },
+    });
+  };
+
+  return (
+    <form className="card form" onSubmit={submit} noValidate data-testid="rule-form">
+      <label className="field">
+        Name
+        <input value={form.name} maxLength={200} onChange={(e) => set({ name: e.target.value }, 'name')} aria-invalid={errors.name !== undefined} placeholder="e.g. Checkout spike" data-testid="rule-name" />
+        <FieldError errors={errors} path="name" />
+      </label>
+      <label className="field">
+        Description (optional)
+        <textarea value={form.description} maxLength={MAX_DESCRIPTION} rows={2} onChange={(e) => set({ description: e.target.value }, 'description')} data-testid="rule-description" />
+        <FieldError errors={errors} path="description" />
+      </label>
+      <fieldset data-testid="rule-measure">
+        <legend>What to watch</legend>
+        <div className="filter-row">
+          <label className="field">
+            Event type
+            <EventTypeInput value={form.eventType} onChange={(eventType) => set({ eventType }, 'event_type')} options={typeOptions} invalid={errors.event_type !== undefined} />
+            <FieldError errors={errors} path="event_type" />
+          </label>
+          <label className="field">
+            Metric
+            <select value={form.metric} onChange={(e) => set({ metric: e.target.value as Metric }, 'metric')} data-testid="rule-metric">
+              {METRICS.map((m) => (
+                <option key={m} value={m}>
+                  {METRIC_NAMES[m]}
+                </option>
+              ))}
+            </select>
+            <FieldError errors={errors} path="metric" />
+          </label>
+          <label className="field">
+            Window
+            <select value={form.windowSeconds} onChange={(e) => set({ windowSeconds: Number(e.target.value) }, 'window_seconds')} data-testid="rule-window">
+              {windowOptions(form.windowSeconds).map((w) => (
+                <option key={w.seconds} value={w.seconds}>
+                  {w.label}
+                </option>
+              ))}
+            </select>
+            <FieldError errors={errors} path="window_seconds" />
+          </label>
+        </div>
+      </fieldset>
+      <ConditionFields form={form} set={set} errors={errors} />
+      <NotifyFields form={form} set={set} errors={errors} />
+      {checked.ok && (
+        <p className="muted" data-testid="rule-preview">
+          Fires on {checked.spec.event_type}: {conditionSummary(checked.spec.metric, checked.spec.window_seconds, checked.spec.condition)}
+          {checked.spec.pending_evaluations > 1 ? `, ${checked.spec.pending_evaluations} evaluations in a row` : ''}.
+        </p>
+      )}
+      {editing && <p className="muted small">Changing the event type, metric, window or condition restarts the rule at OK with a fresh state.</p>}
+      {pageError && <ErrorView error={pageError} title="The rule was not saved" />}
+      <div className="filter-actions">
+        <button type="submit" disabled={save.isPending} data-testid="rule-form-submit">
+          {save.isPending ? 'Saving…' : editing ? 'Save rule' : 'Create rule'}
+        </button>
+        {Object.keys(errors).length > 0 && <span className="field-error small">Fix the fields marked above.</span>}
+      </div>
+    </form>
+  );
+}

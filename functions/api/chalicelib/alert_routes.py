@@ -1,0 +1,112 @@
+"""Alert rules (read scope reads, admin scope edits), their history, and webhook endpoints (admin)."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.admin_routes import admin
+from chalicelib.dashboard_deps import get_dashboard_deps
+from chalicelib.dashboard_routes import answer, params, reader
+from chalicelib.http import RequestContext, edge, require_json
+from customersignal.domain import alert_admin
+from customersignal.domain.query_params import parse_uuid
+
+bp = Blueprint(__name__)
+
+
+@bp.route("/v1/alerts", methods=["POST"], content_types=["*/*"])
+@edge(bp)
+def create_rule(ctx: RequestContext) -> Response:
+    principal = admin(ctx)
+    require_json(ctx)
+    return answer(ctx, alert_admin.create_rule(principal.tenant_id, ctx.body(), get_dashboard_deps().rules), 201)
+
+
+@bp.route("/v1/alerts/{rule_id}", methods=["GET"])
+@edge(bp)
+def get_rule(ctx: RequestContext, rule_id: str) -> Response:
+    principal = reader(ctx)
+    rule = alert_admin.get_rule(principal.tenant_id, parse_uuid(rule_id, "rule_id"), get_dashboard_deps().rules)
+    return answer(ctx, rule)
+
+
+@bp.route("/v1/alerts/{rule_id}", methods=["PUT", "PATCH"], content_types=["*/*"])
+@edge(bp)
+def update_rule(ctx: RequestContext, rule_id: str) -> Response:
+    principal = admin(ctx)
+    require_json(ctx)
+    rules, ident = get_dashboard_deps().rules, parse_uuid(rule_id, "rule_id")
+    if ctx.request.method == "PUT":
+        return answer(ctx, alert_admin.replace_rule(principal.tenant_id, ident, ctx.body(), rules))
+    return answer(ctx, alert_admin.patch_rule(principal.tenant_id, ident, ctx.body(), rules))
+
+
+@bp.route("/v1/alerts/{rule_id}", methods=["DELETE"])
+@edge(bp)
+def delete_rule(ctx: RequestContext, rule_id: str) -> Response:
+    principal = admin(ctx)
+    alert_admin.delete_rule(principal.tenant_id, parse_uuid(rule_id, "rule_id"), get_dashboard_deps().rules)
+    return Response(body="", status_code=204, headers={"X-Request-Id": ctx.request_id})
+
+
+@bp.route("/v1/alerts/{rule_id}/history", methods=["GET"])
+@edge(bp)
+def rule_history(ctx: RequestContext, rule_id: str) -> Response:
+    principal = reader(ctx)
+    query = params(ctx)
+    cursor = query.integer("cursor", default=0, minimum=0, maximum=2**62)
+    page = alert_admin.rule_history(
+        principal.tenant_id,
+        parse_uuid(rule_id, "rule_id"),
+        cursor or None,
+        query.integer("limit", default=50, minimum=1, maximum=200),
+        get_dashboard_deps().rules,
+    )
+    return answer(ctx, page)
+
+
+@bp.route("/v1/webhooks", methods=["GET"])
+@edge(bp)
+def list_endpoints(ctx: RequestContext) -> Response:
+    principal = admin(ctx)
+    return answer(ctx, alert_admin.list_endpoints(principal.tenant_id, get_dashboard_deps().endpoints))
+
+
+@bp.route("/v1/webhooks", methods=["POST"], content_types=["*/*"])
+@edge(bp)
+def register_endpoint(ctx: RequestContext) -> Response:
+    principal = admin(ctx)
+    require_json(ctx)
+    deps = get_dashboard_deps()
+    created = alert_admin.register_endpoint(
+        principal.tenant_id,
+        ctx.body(),
+        endpoints=deps.endpoints,
+        resolver=deps.resolver,
+        subscriptions=deps.subscriptions(),
+        sealer=deps.sealer(),
+        local_mode=deps.webhook_local_mode,
+    )
+    return answer(ctx, created, 201)
+
+
+@bp.route("/v1/webhooks/{endpoint_id}", methods=["DELETE"])
+@edge(bp)
+def disable_endpoint(ctx: RequestContext, endpoint_id: str) -> Response:
+    principal = admin(ctx)
+    deps = get_dashboard_deps()
+    endpoint = alert_admin.disable_endpoint(
+        principal.tenant_id, parse_uuid(endpoint_id, "endpoint_id"), deps.endpoints, deps.subscriptions()
+    )
+    return answer(ctx, endpoint)
+
+
+@bp.route("/v1/webhooks/{endpoint_id}/deliveries", methods=["GET"])
+@edge(bp)
+def endpoint_deliveries(ctx: RequestContext, endpoint_id: str) -> Response:
+    principal = admin(ctx)
+    limit = params(ctx).integer("limit", default=50, minimum=1, maximum=200)
+    deliveries = alert_admin.endpoint_deliveries(
+        principal.tenant_id, parse_uuid(endpoint_id, "endpoint_id"), limit, get_dashboard_deps().endpoints
+    )
+    return answer(ctx, deliveries)

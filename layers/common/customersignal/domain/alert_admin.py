@@ -1,0 +1,188 @@
+"""Alert rules and webhook endpoints, as the API manages them (admin scope edits, read scope reads). Pure:
+the stores, DNS and SNS come in as ports.
+
+A webhook endpoint gets a fresh signing secret (shown once, stored encrypted) and an SNS subscription.
+Its URL must be https and resolve only to public addresses (``webhook_urls``); a local stack may allow
+http and loopback, and only when its deployment says so (``CS_WEBHOOK_LOCAL_MODE``).
+"""
+
+from __future__ import annotations
+
+import builtins
+import uuid
+from typing import Protocol
+
+from customersignal.domain.alert_models import (
+    DeliveryList,
+    DeliveryOut,
+    EndpointCreate,
+    EndpointCreated,
+    EndpointList,
+    EndpointOut,
+    HistoryEntry,
+    HistoryPage,
+    RuleList,
+    RuleOut,
+)
+from customersignal.domain.alert_rules import RuleSpec, apply_patch, parse_patch, parse_rule
+from customersignal.domain.dashboard import parse_body
+from customersignal.domain.errors import MalformedRequest, NotFound
+from customersignal.domain.webhook_signing import new_secret
+from customersignal.domain.webhook_urls import check_webhook_url, host_of
+
+
+class RuleStore(Protocol):
+    def list(self, tenant_id: uuid.UUID) -> builtins.list[RuleOut]: ...
+
+    def get(self, tenant_id: uuid.UUID, rule_id: uuid.UUID) -> RuleOut | None: ...
+
+    def save(self, tenant_id: uuid.UUID, rule_id: uuid.UUID | None, spec: RuleSpec) -> RuleOut | None:
+        """Create (``rule_id`` None) or replace; None when the rule to replace does not exist. A name the
+        tenant already uses is a ``Conflict``."""
+        ...
+
+    def delete(self, tenant_id: uuid.UUID, rule_id: uuid.UUID) -> bool: ...
+
+    def history(
+        self, tenant_id: uuid.UUID, rule_id: uuid.UUID, before_id: int | None, limit: int
+    ) -> builtins.list[HistoryEntry]: ...
+
+    def usable_endpoints(self, tenant_id: uuid.UUID, endpoint_ids: builtins.list[uuid.UUID]) -> set[uuid.UUID]: ...
+
+
+class EndpointStore(Protocol):
+    def list(self, tenant_id: uuid.UUID) -> builtins.list[EndpointOut]: ...
+
+    def create(
+        self, tenant_id: uuid.UUID, endpoint: EndpointCreate, endpoint_id: uuid.UUID, sealed: bytes
+    ) -> EndpointOut: ...
+
+    def subscribed(self, tenant_id: uuid.UUID, endpoint_id: uuid.UUID, subscription_arn: str) -> EndpointOut: ...
+
+    def disable(self, tenant_id: uuid.UUID, endpoint_id: uuid.UUID) -> tuple[EndpointOut, str | None] | None: ...
+
+    def deliveries(
+        self, tenant_id: uuid.UUID, endpoint_id: uuid.UUID, limit: int
+    ) -> builtins.list[DeliveryOut] | None: ...
+
+
+class Resolver(Protocol):
+    def resolve(self, host: str) -> list[str]:
+        """Every address ``host`` resolves to; raises ``MalformedRequest`` (field url) when it does not."""
+        ...
+
+
+class Subscriptions(Protocol):
+    def subscribe(self, tenant_id: uuid.UUID, endpoint_id: uuid.UUID, url: str) -> str: ...
+
+    def unsubscribe(self, subscription_arn: str) -> None: ...
+
+
+class Sealer(Protocol):
+    def seal(self, secret: str, endpoint_id: uuid.UUID) -> bytes: ...
+
+
+def list_rules(tenant_id: uuid.UUID, rules: RuleStore) -> RuleList:
+    return RuleList(rules=rules.list(tenant_id))
+
+
+def get_rule(tenant_id: uuid.UUID, rule_id: uuid.UUID, rules: RuleStore) -> RuleOut:
+    found = rules.get(tenant_id, rule_id)
+    if found is None:
+        raise NotFound("rule_not_found", f"this tenant has no alert rule {rule_id}", "rule_id")
+    return found
+
+
+def create_rule(tenant_id: uuid.UUID, raw: bytes, rules: RuleStore) -> RuleOut:
+    spec = parse_rule(raw)
+    _check_channels(tenant_id, spec, rules)
+    saved = rules.save(tenant_id, None, spec)
+    assert saved is not None
+    return saved
+
+
+def replace_rule(tenant_id: uuid.UUID, rule_id: uuid.UUID, raw: bytes, rules: RuleStore) -> RuleOut:
+    return _save(tenant_id, rule_id, parse_rule(raw), rules)
+
+
+def patch_rule(tenant_id: uuid.UUID, rule_id: uuid.UUID, raw: bytes, rules: RuleStore) -> RuleOut:
+    patch = parse_patch(raw)
+    current = get_rule(tenant_id, rule_id, rules)
+    spec = apply_patch(RuleSpec.model_validate(current.model_dump(include=set(RuleSpec.model_fields))), patch)
+    return _save(tenant_id, rule_id, spec, rules)
+
+
+def delete_rule(tenant_id: uuid.UUID, rule_id: uuid.UUID, rules: RuleStore) -> None:
+    if not rules.delete(tenant_id, rule_id):
+        raise NotFound("rule_not_found", f"this tenant has no alert rule {rule_id}", "rule_id")
+
+
+def rule_history(
+    tenant_id: uuid.UUID, rule_id: uuid.UUID, before_id: int | None, limit: int, rules: RuleStore
+) -> HistoryPage:
+    get_rule(tenant_id, rule_id, rules)
+    rows = rules.history(tenant_id, rule_id, before_id, limit + 1)
+    page = rows[:limit]
+    return HistoryPage(history=page, next_cursor=str(page[-1].id) if len(rows) > limit else None)
+
+
+def register_endpoint(
+    tenant_id: uuid.UUID,
+    raw: bytes,
+    *,
+    endpoints: EndpointStore,
+    resolver: Resolver,
+    subscriptions: Subscriptions,
+    sealer: Sealer,
+    local_mode: bool,
+) -> EndpointCreated:
+    body = parse_body(EndpointCreate, raw)
+    check_webhook_url(body.url, resolver.resolve(host_of(body.url)), allow_loopback=local_mode)
+    endpoint_id, secret = uuid.uuid4(), new_secret()
+    endpoints.create(tenant_id, body, endpoint_id, sealer.seal(secret, endpoint_id))
+    arn = subscriptions.subscribe(tenant_id, endpoint_id, body.url)
+    return EndpointCreated(endpoint=endpoints.subscribed(tenant_id, endpoint_id, arn), secret=secret)
+
+
+def list_endpoints(tenant_id: uuid.UUID, endpoints: EndpointStore) -> EndpointList:
+    return EndpointList(endpoints=endpoints.list(tenant_id))
+
+
+def disable_endpoint(
+    tenant_id: uuid.UUID, endpoint_id: uuid.UUID, endpoints: EndpointStore, subscriptions: Subscriptions
+) -> EndpointOut:
+    found = endpoints.disable(tenant_id, endpoint_id)
+    if found is None:
+        raise NotFound("endpoint_not_found", f"this tenant has no webhook endpoint {endpoint_id}", "endpoint_id")
+    endpoint, subscription_arn = found
+    if subscription_arn:
+        subscriptions.unsubscribe(subscription_arn)
+    return endpoint
+
+
+def endpoint_deliveries(
+    tenant_id: uuid.UUID, endpoint_id: uuid.UUID, limit: int, endpoints: EndpointStore
+) -> DeliveryList:
+    found = endpoints.deliveries(tenant_id, endpoint_id, limit)
+    if found is None:
+        raise NotFound("endpoint_not_found", f"this tenant has no webhook endpoint {endpoint_id}", "endpoint_id")
+    return DeliveryList(deliveries=found)
+
+
+def _save(tenant_id: uuid.UUID, rule_id: uuid.UUID, spec: RuleSpec, rules: RuleStore) -> RuleOut:
+    _check_channels(tenant_id, spec, rules)
+    saved = rules.save(tenant_id, rule_id, spec)
+    if saved is None:
+        raise NotFound("rule_not_found", f"this tenant has no alert rule {rule_id}", "rule_id")
+    return saved
+
+
+def _check_channels(tenant_id: uuid.UUID, spec: RuleSpec, rules: RuleStore) -> None:
+    unknown = [c for c in spec.channels if c not in rules.usable_endpoints(tenant_id, list(spec.channels))]
+    if unknown:
+        raise MalformedRequest(
+            "unknown_channel",
+            f"channels: {', '.join(map(str, unknown))} is not an active webhook endpoint of this tenant; "
+            "register it with POST /v1/webhooks first",
+            "channels",
+        )
