@@ -99,6 +99,7 @@ def tenant_with_endpoint(world: AlertWorld, receiver: HttpReceiver) -> tuple[Ten
     ref, key = world.dashboard.tenant()
     status, created = world.dashboard.call("POST", "/v1/webhooks", key, body={"url": receiver.url + "/hook"})
     assert status == 201, created
+    assert created["endpoint"]["status"] == "active"  # moto confirms at once (LocalStack: test_alerts_localstack)
     return ref, key, created["endpoint"]["id"], created["secret"]
 
 

@@ -69,7 +69,8 @@ def rule_history(ctx: RequestContext, rule_id: str) -> Response:
 @edge(bp)
 def list_endpoints(ctx: RequestContext) -> Response:
     principal = admin(ctx)
-    return answer(ctx, alert_admin.list_endpoints(principal.tenant_id, get_dashboard_deps().endpoints))
+    deps = get_dashboard_deps()
+    return answer(ctx, alert_admin.list_endpoints(principal.tenant_id, deps.endpoints, deps.subscriptions()))
 
 
 @bp.route("/v1/webhooks", methods=["POST"], content_types=["*/*"])
@@ -96,6 +97,17 @@ def disable_endpoint(ctx: RequestContext, endpoint_id: str) -> Response:
     principal = admin(ctx)
     deps = get_dashboard_deps()
     endpoint = alert_admin.disable_endpoint(
+        principal.tenant_id, parse_uuid(endpoint_id, "endpoint_id"), deps.endpoints, deps.subscriptions()
+    )
+    return answer(ctx, endpoint)
+
+
+@bp.route("/v1/webhooks/{endpoint_id}/confirmation", methods=["POST"])
+@edge(bp)
+def resend_confirmation(ctx: RequestContext, endpoint_id: str) -> Response:
+    principal = admin(ctx)
+    deps = get_dashboard_deps()
+    endpoint = alert_admin.resend_confirmation(
         principal.tenant_id, parse_uuid(endpoint_id, "endpoint_id"), deps.endpoints, deps.subscriptions()
     )
     return answer(ctx, endpoint)

@@ -51,6 +51,10 @@ ALERT_ROUTES: list[RouteDoc] = [
     _admin("/v1/webhooks/{endpoint_id}", "delete", "Disable a webhook endpoint and unsubscribe it",
            request_model=None, response_model=EndpointOut, error_statuses=(401, 403, 404, 503),
            parameters=(ENDPOINT_ID,)),
+    _admin("/v1/webhooks/{endpoint_id}/confirmation", "post", "Ask SNS to send the subscription confirmation again",
+           request_model=None, response_model=EndpointOut, error_statuses=(401, 403, 404, 503),
+           parameters=(ENDPOINT_ID,),
+           description="For a receiver that was not listening when it was registered."),
     _admin("/v1/webhooks/{endpoint_id}/deliveries", "get", "The endpoint's delivery log", request_model=None,
            response_model=DeliveryList, error_statuses=(401, 403, 404, 503), parameters=(ENDPOINT_ID, limit(50, 200))),
 ]  # fmt: skip

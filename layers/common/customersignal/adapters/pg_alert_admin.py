@@ -78,8 +78,8 @@ INSERT INTO webhook_endpoints (id, tenant_id, url, description, secret_ciphertex
 VALUES (:id, :tenant, :url, :description, CAST(:sealed AS bytea)) RETURNING {ENDPOINT_COLUMNS}
 """
 SUBSCRIBED = f"""
-UPDATE webhook_endpoints SET sns_subscription_arn = :arn, status = 'active', updated_at = now()
-WHERE tenant_id = :tenant AND id = :id RETURNING {ENDPOINT_COLUMNS}
+UPDATE webhook_endpoints SET sns_subscription_arn = :arn, status = :status, updated_at = now()
+WHERE tenant_id = :tenant AND id = :id AND status <> 'disabled' RETURNING {ENDPOINT_COLUMNS}
 """
 DISABLE = f"""
 UPDATE webhook_endpoints SET status = 'disabled', disabled_at = COALESCE(disabled_at, now()), updated_at = now()
@@ -211,9 +211,13 @@ class PostgresEndpointStore:
             raise
         return _endpoint(rows[0])
 
-    def subscribed(self, tenant_id: uuid.UUID, endpoint_id: uuid.UUID, subscription_arn: str) -> EndpointOut:
+    def subscribed(
+        self, tenant_id: uuid.UUID, endpoint_id: uuid.UUID, subscription_arn: str, *, confirmed: bool
+    ) -> EndpointOut:
+        status = "active" if confirmed else "pending"
         with self._db.transaction(tenant_id) as db:
-            return _endpoint(db.run(SUBSCRIBED, tenant=tenant_id, id=endpoint_id, arn=subscription_arn)[0])
+            rows = db.run(SUBSCRIBED, tenant=tenant_id, id=endpoint_id, arn=subscription_arn, status=status)
+        return _endpoint(rows[0])
 
     def disable(self, tenant_id: uuid.UUID, endpoint_id: uuid.UUID) -> tuple[EndpointOut, str | None] | None:
         with self._db.transaction(tenant_id) as db:

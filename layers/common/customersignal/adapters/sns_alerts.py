@@ -67,6 +67,14 @@ class SnsAlertChannel:
             raise _unavailable(error) from error
         return str(answer["SubscriptionArn"])
 
+    def confirmed(self, subscription_arn: str) -> bool:
+        """Has the endpoint confirmed its subscription (GET on the SubscribeURL SNS sent it)?"""
+        try:
+            attributes = self._sns.get_subscription_attributes(SubscriptionArn=subscription_arn)["Attributes"]
+        except (BotoCoreError, ClientError) as error:
+            raise _unavailable(error) from error
+        return attributes.get("PendingConfirmation") == "false"
+
     def unsubscribe(self, subscription_arn: str) -> None:
         try:
             self._sns.unsubscribe(SubscriptionArn=subscription_arn)

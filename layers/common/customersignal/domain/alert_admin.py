@@ -57,7 +57,9 @@ class EndpointStore(Protocol):
         self, tenant_id: uuid.UUID, endpoint: EndpointCreate, endpoint_id: uuid.UUID, sealed: bytes
     ) -> EndpointOut: ...
 
-    def subscribed(self, tenant_id: uuid.UUID, endpoint_id: uuid.UUID, subscription_arn: str) -> EndpointOut: ...
+    def subscribed(
+        self, tenant_id: uuid.UUID, endpoint_id: uuid.UUID, subscription_arn: str, *, confirmed: bool
+    ) -> EndpointOut: ...
 
     def disable(self, tenant_id: uuid.UUID, endpoint_id: uuid.UUID) -> tuple[EndpointOut, str | None] | None: ...
 
@@ -73,7 +75,11 @@ class Resolver(Protocol):
 
 
 class Subscriptions(Protocol):
-    def subscribe(self, tenant_id: uuid.UUID, endpoint_id: uuid.UUID, url: str) -> str: ...
+    def subscribe(self, tenant_id: uuid.UUID, endpoint_id: uuid.UUID, url: str) -> str:
+        """Subscribe (again: SNS then re-sends the confirmation of a pending subscription)."""
+        ...
+
+    def confirmed(self, subscription_arn: str) -> bool: ...
 
     def unsubscribe(self, subscription_arn: str) -> None: ...
 
@@ -141,11 +147,37 @@ def register_endpoint(
     endpoint_id, secret = uuid.uuid4(), new_secret()
     endpoints.create(tenant_id, body, endpoint_id, sealer.seal(secret, endpoint_id))
     arn = subscriptions.subscribe(tenant_id, endpoint_id, body.url)
-    return EndpointCreated(endpoint=endpoints.subscribed(tenant_id, endpoint_id, arn), secret=secret)
+    endpoint = endpoints.subscribed(tenant_id, endpoint_id, arn, confirmed=subscriptions.confirmed(arn))
+    return EndpointCreated(endpoint=endpoint, secret=secret)
 
 
-def list_endpoints(tenant_id: uuid.UUID, endpoints: EndpointStore) -> EndpointList:
-    return EndpointList(endpoints=endpoints.list(tenant_id))
+def list_endpoints(tenant_id: uuid.UUID, endpoints: EndpointStore, subscriptions: Subscriptions) -> EndpointList:
+    """Endpoints still pending are checked with SNS, so the list says when a receiver has confirmed."""
+    listed = []
+    for endpoint in endpoints.list(tenant_id):
+        if (
+            endpoint.status == "pending"
+            and endpoint.subscription_arn
+            and subscriptions.confirmed(endpoint.subscription_arn)
+        ):
+            endpoint = endpoints.subscribed(tenant_id, endpoint.id, endpoint.subscription_arn, confirmed=True)
+        listed.append(endpoint)
+    return EndpointList(endpoints=listed)
+
+
+def resend_confirmation(
+    tenant_id: uuid.UUID, endpoint_id: uuid.UUID, endpoints: EndpointStore, subscriptions: Subscriptions
+) -> EndpointOut:
+    """For a receiver that was not up when it was registered: SNS sends the confirmation again."""
+    endpoint = next((e for e in endpoints.list(tenant_id) if e.id == endpoint_id), None)
+    if endpoint is None or endpoint.status == "disabled":
+        raise NotFound("endpoint_not_found", f"this tenant has no active webhook endpoint {endpoint_id}", "endpoint_id")
+    if endpoint.subscription_arn and subscriptions.confirmed(endpoint.subscription_arn):
+        return endpoints.subscribed(tenant_id, endpoint_id, endpoint.subscription_arn, confirmed=True)
+    if endpoint.subscription_arn:  # a fresh subscription is what makes SNS send a new confirmation
+        subscriptions.unsubscribe(endpoint.subscription_arn)
+    arn = subscriptions.subscribe(tenant_id, endpoint_id, endpoint.url)
+    return endpoints.subscribed(tenant_id, endpoint_id, arn, confirmed=subscriptions.confirmed(arn))
 
 
 def disable_endpoint(

@@ -241,7 +241,7 @@ def alert_payload(row: dict[str, Any], dashboard_url: str) -> dict[str, Any]:
         "observed_value": row["observed_value"],
         "expected": row["expected"],
         "bucket": {"start": _iso(row["bucket_start"]), "end": _iso(row["bucket_end"])},
-        "dashboard_url": f"{dashboard_url.rstrip('/')}/alerts?rule={row['rule_id']}",
+        "dashboard_url": f"{dashboard_url.rstrip('/')}/alerts/{row['rule_id']}",
         "trace_id": row["trace_id"],
         "occurred_at": _iso(row["created_at"]),
     }
