@@ -153,6 +153,7 @@ bench: services migrate ## run the benchmarks; figures (with same-run baselines)
 	$(PY) bench/ingest_bench.py
 	$(PY) bench/aggregator_bench.py
 	$(PY) bench/dashboard_bench.py
+	$(PY) bench/alerts_bench.py
 
 wipe: down ## stop the services and delete their data (keeps the caches)
 	rm -rf "$${CS_STATE_DIR:-.state}"

@@ -11,7 +11,10 @@ from customersignal.adapters.hot_store import RedisHotStore
 from customersignal.adapters.kafka_auth import client_config
 from customersignal.adapters.kafka_dlq import KafkaDeadLetterPublisher
 from customersignal.adapters.pg_aggregation import PostgresAggregationStore
+from customersignal.adapters.pg_alert_store import PostgresAlertStore
 from customersignal.adapters.postgres import connect, resolve_credentials
+from customersignal.adapters.secret_box import SecretBox, webhook_key
+from customersignal.adapters.sns_alerts import SnsAlertChannel, alerts_topic_arn
 from customersignal.domain.batch_apply import AggregatorPorts
 from customersignal.settings import AggregatorSettings
 
@@ -31,3 +34,20 @@ def get_ports() -> AggregatorPorts:
         hot_store=RedisHotStore(hot),
         consumer_group=settings.aggregator_consumer_group,
     )
+
+
+@functools.cache
+def get_fast_path_store() -> PostgresAlertStore:
+    """The fast path's own connection, built on the first batch that counted something."""
+    settings = AggregatorSettings()
+    postgres = resolve_credentials(settings, AwsClients(settings).secretsmanager())
+    return PostgresAlertStore(lambda: connect(postgres), settings.dashboard_url)
+
+
+@functools.cache
+def get_fast_path_channel() -> tuple[SnsAlertChannel, SecretBox]:
+    """SNS and the webhook key, built only when the fast path has something to publish."""
+    settings = AggregatorSettings()
+    aws = AwsClients(settings)
+    topic = alerts_topic_arn(settings.alerts_topic_arn, settings.stage, aws.sns())
+    return SnsAlertChannel(aws.sns(), topic), SecretBox(webhook_key(settings, aws))

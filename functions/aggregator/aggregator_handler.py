@@ -14,12 +14,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from aggregator_deps import get_ports
+from aggregator_deps import get_fast_path_channel, get_fast_path_store, get_ports
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from customersignal.domain.alert_evaluation import publish_pending
+from customersignal.domain.alert_fast_path import check_fast_path
 from customersignal.domain.batch_apply import BatchOutcome, apply_batch
 from customersignal.domain.kafka_records import parse_event
+from customersignal.domain.tracing import continue_or_start
 from customersignal.observability import logger, metrics
 
 
@@ -27,9 +30,29 @@ from customersignal.observability import logger, metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = parse_event(event)
-    outcome = apply_batch(records, get_ports(), datetime.now(UTC))
+    now = datetime.now(UTC)
+    outcome = apply_batch(records, get_ports(), now)
     _report(outcome)
+    if outcome.counted_types:
+        _fast_path(outcome, now)
     return {"batchItemFailures": []}
+
+
+def _fast_path(outcome: BatchOutcome, now: datetime) -> None:
+    """Short threshold rules, checked as counts change. The batch is committed already, and the scheduled
+    evaluator judges the same window within a minute, so a failure here is logged, never raised."""
+    try:
+        store = get_fast_path_store()
+        report = check_fast_path(store, outcome.counted_types, now, continue_or_start(None).trace_id)
+        if report.transitions:
+            channel, secrets = get_fast_path_channel()
+            publish_pending(store, channel, secrets, now, report)
+    except Exception:  # noqa: BLE001 - see the docstring
+        logger.exception("alert fast path failed; the scheduled evaluator will judge the window")
+        metrics.add_metric(name="AlertFastPathFailed", unit=MetricUnit.Count, value=1)
+        return
+    if report.transitions:
+        metrics.add_metric(name="AlertFastPathTransitions", unit=MetricUnit.Count, value=report.transitions)
 
 
 def _report(outcome: BatchOutcome) -> None:

@@ -24,6 +24,7 @@ from customersignal.adapters.postgres import connect
 from customersignal.adapters.secret_box import LOCAL_DEVELOPMENT_KEY, SecretBox
 from customersignal.adapters.sns_alerts import SnsAlertChannel
 from customersignal.domain.alert_evaluation import RunReport, evaluate_rules, publish_pending
+from customersignal.domain.alert_fast_path import check_fast_path
 from customersignal.domain.auth import Scope
 from customersignal.domain.webhook_signing import open_envelope, verify
 from customersignal.settings import PlatformSettings
@@ -283,3 +284,62 @@ def test_the_scheduled_handler_runs_from_the_template(alert_world: AlertWorld) -
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def test_the_fast_path_fires_within_the_batch_and_the_schedule_does_not_repeat_it(
+    alert_world: AlertWorld, http_receiver: HttpReceiver
+) -> None:
+    world = alert_world
+    ref, key, endpoint_id, secret = tenant_with_endpoint(world, http_receiver)
+    fast = rule(world, key, endpoint_id)  # count above 5 over 1 min, no pending period: a fast rule
+    slow = rule(world, key, endpoint_id, pending_evaluations=2)  # needs two evaluations: never fast
+    minute = NOW.replace(second=0)
+    store = PostgresAlertStore(lambda: connect(world.dashboard.api.database), "http://dashboard.test")
+    secrets = SecretBox(LOCAL_DEVELOPMENT_KEY)
+
+    def batch(count: int) -> None:
+        events = [envelope(ref, "checkout", at=minute + timedelta(seconds=i), received=NOW) for i in range(count)]
+        outcome = world.dashboard.ingest(events, now=NOW)
+        report = check_fast_path(store, outcome.counted_types, NOW, uuid.uuid4().hex)
+        if report.transitions:
+            publish_pending(store, world.channel, secrets, NOW, report)
+
+    try:
+        batch(3)  # 3 in the window so far: below the threshold
+        assert notifications(http_receiver, secret) == []
+        batch(4)  # 7: above it, before the minute is over
+        fired = notifications(http_receiver, secret)
+        assert [(n["rule"]["id"], n["state"], n["observed_value"]) for n in fired] == [(fast["id"], "FIRING", 7.0)]
+        assert fired[0]["bucket"]["end"] == iso(minute + MINUTE)  # the window the schedule judges next
+        # the scheduled run over that same window, once it is complete: the fast rule is not notified again
+        world.dashboard.ingest([envelope(ref, "other", at=minute + MINUTE, received=minute + 2 * MINUTE)], now=NOW)
+        world.run(minute + MINUTE + timedelta(seconds=5))
+        ids = [n["rule"]["id"] for n in notifications(http_receiver, secret)]
+        assert ids.count(fast["id"]) == 1
+        _, slow_now = world.dashboard.get(f"/v1/alerts/{slow['id']}", key)
+        assert slow_now["status"]["state"] == "PENDING"
+    finally:
+        store.close()
+
+
+def test_a_delivery_can_be_sent_again_with_the_same_webhook_id(
+    alert_world: AlertWorld, http_receiver: HttpReceiver
+) -> None:
+    world = alert_world
+    ref, key, endpoint_id, secret = tenant_with_endpoint(world, http_receiver)
+    created = rule(world, key, endpoint_id)
+    minute = NOW.replace(second=0)
+    world.dashboard.ingest(events_in_minute(ref, minute, 8), now=NOW)
+    world.run(NOW)
+    _, log = world.dashboard.get(f"/v1/webhooks/{endpoint_id}/deliveries", key)
+    [first] = log["deliveries"]
+    status, again = world.dashboard.call("POST", f"/v1/deliveries/{first['id']}/redeliver", key)
+    assert (status, again["status"], again["alert_history_id"]) == (201, "delivered", first["alert_history_id"])
+    with http_receiver.lock:
+        messages = [r.json() for r in http_receiver.requests if r.json().get("Type") == "Notification"]
+    ids = [open_envelope(str(m["Message"])).webhook_id for m in messages]
+    assert len(ids) == 2
+    assert len(set(ids)) == 1  # the same id: a receiver that processed the first drops the second
+    assert [n["rule"]["id"] for n in notifications(http_receiver, secret)] == [created["id"]] * 2
+    _, other_key = world.dashboard.tenant()
+    assert world.dashboard.call("POST", f"/v1/deliveries/{first['id']}/redeliver", other_key)[0] == 404

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from chalice import Blueprint, Response
 
 from chalicelib.admin_routes import admin
@@ -9,6 +11,7 @@ from chalicelib.dashboard_deps import get_dashboard_deps
 from chalicelib.dashboard_routes import answer, params, reader
 from chalicelib.http import RequestContext, edge, require_json
 from customersignal.domain import alert_admin
+from customersignal.domain.errors import MalformedRequest
 from customersignal.domain.query_params import parse_uuid
 
 bp = Blueprint(__name__)
@@ -122,3 +125,28 @@ def endpoint_deliveries(ctx: RequestContext, endpoint_id: str) -> Response:
         principal.tenant_id, parse_uuid(endpoint_id, "endpoint_id"), limit, get_dashboard_deps().endpoints
     )
     return answer(ctx, deliveries)
+
+
+@bp.route("/v1/deliveries/{delivery_id}/redeliver", methods=["POST"])
+@edge(bp)
+def redeliver(ctx: RequestContext, delivery_id: str) -> Response:
+    principal = admin(ctx)
+    deps = get_dashboard_deps()
+    ident = params_integer(delivery_id)
+    result = alert_admin.redeliver(
+        principal.tenant_id,
+        ident,
+        deliveries=deps.deliveries,
+        channel=deps.subscriptions(),
+        secrets=deps.sealer(),
+        now=datetime.now(UTC),
+    )
+    return answer(ctx, result, 201)
+
+
+def params_integer(value: str) -> int:
+    if not value.isdigit() or len(value) > 18:
+        raise MalformedRequest(
+            "invalid_delivery_id", f"'delivery_id' must be a delivery's number (got '{value[:20]}')", "delivery_id"
+        )
+    return int(value)

@@ -16,7 +16,7 @@ from customersignal.adapters.dns_resolver import SystemResolver
 from customersignal.adapters.hot_reader import RedisHotReader
 from customersignal.adapters.kafka_auth import client_config
 from customersignal.adapters.key_cache import CachedKeyLookup
-from customersignal.adapters.pg_alert_admin import PostgresEndpointStore, PostgresRuleStore
+from customersignal.adapters.pg_alert_admin import PostgresDeliveryStore, PostgresEndpointStore, PostgresRuleStore
 from customersignal.adapters.pg_catalog import PostgresCatalogStore
 from customersignal.adapters.pg_explorer import PostgresEventReader
 from customersignal.adapters.pg_key_admin import PostgresKeyAdmin
@@ -45,6 +45,7 @@ class DashboardDeps:
     session: PostgresSessionReader
     rules: PostgresRuleStore
     endpoints: PostgresEndpointStore
+    deliveries: PostgresDeliveryStore
     resolver: SystemResolver
     subscriptions: Callable[[], SnsAlertChannel]
     sealer: Callable[[], SecretBox]
@@ -86,6 +87,7 @@ def get_dashboard_deps() -> DashboardDeps:
         session=PostgresSessionReader(db),
         rules=PostgresRuleStore(db),
         endpoints=PostgresEndpointStore(db),
+        deliveries=PostgresDeliveryStore(db, settings.dashboard_url),
         resolver=SystemResolver(),
         subscriptions=subscriptions,
         sealer=sealer,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from customersignal.domain.alert_models import (
     DeliveryList,
+    DeliveryOut,
     EndpointCreate,
     EndpointCreated,
     EndpointList,
@@ -18,6 +19,7 @@ from customersignal.openapi_dashboard import ADMIN, READ, READ_ERRORS, limit, pa
 
 RULE_ID = path("rule_id", "Alert rule id.", format="uuid")
 ENDPOINT_ID = path("endpoint_id", "Webhook endpoint id.", format="uuid")
+DELIVERY_ID = path("delivery_id", "Delivery number (from a delivery log).")
 EDIT_ERRORS = (*READ_ERRORS, 404, 409)
 
 
@@ -55,6 +57,10 @@ ALERT_ROUTES: list[RouteDoc] = [
            request_model=None, response_model=EndpointOut, error_statuses=(401, 403, 404, 503),
            parameters=(ENDPOINT_ID,),
            description="For a receiver that was not listening when it was registered."),
+    _admin("/v1/deliveries/{delivery_id}/redeliver", "post", "Send a delivery's notification again",
+           request_model=None, response_model=DeliveryOut, success_status=201,
+           error_statuses=(400, 401, 403, 404, 503), parameters=(DELIVERY_ID,),
+           description="Same webhook id (receivers drop what they processed), fresh timestamp and signature."),
     _admin("/v1/webhooks/{endpoint_id}/deliveries", "get", "The endpoint's delivery log", request_model=None,
            response_model=DeliveryList, error_statuses=(401, 403, 404, 503), parameters=(ENDPOINT_ID, limit(50, 200))),
 ]  # fmt: skip

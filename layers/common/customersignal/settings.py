@@ -104,10 +104,6 @@ class ConsumerGroupSettings(_Base):
     aggregator_consumer_group: str = Field(default="customersignal-local-aggregator", min_length=1, max_length=200)
 
 
-class AggregatorSettings(KafkaSettings, PostgresSettings, RedisSettings, AwsSettings, ConsumerGroupSettings):
-    """Exactly what the aggregator function reads (template.yaml passes these)."""
-
-
 class WebhookSettings(_Base):
     webhook_key_secret_arn: str | None = Field(
         default=None, description="Secrets Manager secret with the AES key of webhook secrets (base64, 32 bytes)"
@@ -120,6 +116,19 @@ class WebhookSettings(_Base):
 class AlertTargetSettings(_Base):
     alerts_topic_arn: str | None = Field(default=None, description="the SNS topic alerts are published to")
     dashboard_url: str = Field(default="http://127.0.0.1:8000", description="links in notifications point here")
+
+
+class AggregatorSettings(
+    KafkaSettings,
+    PostgresSettings,
+    RedisSettings,
+    AwsSettings,
+    ConsumerGroupSettings,
+    WebhookSettings,
+    AlertTargetSettings,
+):
+    """Exactly what the aggregator function reads (template.yaml passes these); the alert settings are for its
+    fast path (short threshold rules checked as counts change)."""
 
 
 class AlertSettings(

@@ -11,7 +11,9 @@ import orjson
 from pg8000.exceptions import DatabaseError
 
 from customersignal.adapters.key_store import error_field, sqlstate
+from customersignal.adapters.pg_alert_store import PENDING_COLUMNS
 from customersignal.adapters.pg_tenant import TenantDatabase
+from customersignal.domain.alert_evaluation import Delivery, Notification, alert_payload, endpoints_of
 from customersignal.domain.alert_models import (
     DeliveryOut,
     EndpointCreate,
@@ -90,6 +92,21 @@ SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d
 WHERE d.tenant_id = :tenant AND d.endpoint_id = :id ORDER BY d.id DESC LIMIT :limit
 """
 ENDPOINT_EXISTS = "SELECT 1 FROM webhook_endpoints WHERE tenant_id = :tenant AND id = :id"
+REDELIVERY = """
+SELECT h.id, h.tenant_id, h.rule_id, r.name, r.event_type, r.metric, r.condition_kind, r.severity, h.kind,
+       h.from_state, h.to_state, h.observed_value, h.expected, h.bucket_start, h.bucket_end, h.transition_key,
+       h.trace_id, h.created_at, e.id, e.secret_ciphertext
+FROM webhook_deliveries d
+JOIN alert_history h ON h.tenant_id = d.tenant_id AND h.id = d.alert_history_id
+JOIN alert_rules r ON r.tenant_id = h.tenant_id AND r.id = h.rule_id
+JOIN webhook_endpoints e ON e.tenant_id = d.tenant_id AND e.id = d.endpoint_id AND e.status <> 'disabled'
+WHERE d.tenant_id = :tenant AND d.id = :delivery
+"""
+RECORD_REDELIVERY = f"""
+INSERT INTO webhook_deliveries AS d (tenant_id, endpoint_id, alert_history_id, status, attempts, error, delivered_at)
+VALUES (:tenant, :endpoint, :history, :status, 1, :error, CASE WHEN :status = 'delivered' THEN now() END)
+RETURNING {DELIVERY_COLUMNS}
+"""
 
 
 def _rule(row: Sequence[Any]) -> RuleOut:
@@ -184,6 +201,36 @@ class PostgresRuleStore:
         with self._db.transaction(tenant_id) as db:
             rows = db.run(USABLE_ENDPOINTS, tenant=tenant_id, ids=[str(e) for e in endpoint_ids])
         return {uuid.UUID(str(row[0])) for row in rows}
+
+
+class PostgresDeliveryStore:
+    def __init__(self, db: TenantDatabase, dashboard_url: str) -> None:
+        self._db = db
+        self._dashboard_url = dashboard_url
+
+    def notification_of(self, tenant_id: uuid.UUID, delivery_id: int) -> Notification | None:
+        with self._db.transaction(tenant_id) as db:
+            rows = db.run(REDELIVERY, tenant=tenant_id, delivery=delivery_id)
+        if not rows:
+            return None
+        fields = dict(zip(PENDING_COLUMNS, rows[0][:18], strict=True))
+        return Notification(
+            history_id=fields["id"],
+            tenant_id=fields["tenant_id"],
+            payload=alert_payload(fields, self._dashboard_url),
+            webhook_id=fields["transition_key"],
+            severity=fields["severity"],
+            rule_id=fields["rule_id"],
+            endpoints=endpoints_of([(rows[0][18], rows[0][19])]),
+        )
+
+    def record(self, tenant_id: uuid.UUID, history_id: int, delivery: Delivery) -> DeliveryOut:
+        with self._db.transaction(tenant_id) as db:
+            rows = db.run(
+                RECORD_REDELIVERY, tenant=tenant_id, endpoint=delivery.endpoint_id, history=history_id,
+                status=delivery.status, error=delivery.error,
+            )  # fmt: skip
+        return _delivery(rows[0])
 
 
 class PostgresEndpointStore:

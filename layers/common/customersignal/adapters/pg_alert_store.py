@@ -10,7 +10,8 @@ overlapping or retried runs only one writes the row, and only rows written are p
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Collection, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -44,6 +45,12 @@ LEFT JOIN tenant_freshness f ON f.tenant_id = r.tenant_id
 WHERE r.enabled
 ORDER BY r.tenant_id, r.id
 """
+FAST_RULES = ENABLED_RULES.replace(
+    "WHERE r.enabled",
+    "WHERE r.enabled AND r.metric = 'count' AND r.condition_kind = 'threshold'"
+    " AND (r.tenant_id, r.event_type) IN"
+    " (SELECT t, e FROM jsonb_to_recordset(CAST(:pairs AS jsonb)) AS p(t uuid, e text))",
+)
 COUNT_WINDOWS = """
 SELECT w.k, COALESCE(sum(m.event_count), 0)::bigint
 FROM unnest(CAST(:ends AS timestamptz[])) WITH ORDINALITY AS w(window_end, k)
@@ -126,6 +133,10 @@ class PostgresAlertStore:
             except ValueError as error:  # a row no API would write: skip it, loudly, rather than guess
                 log.error("alert rule skipped", extra={"rule_id": str(row[0]), "error": str(error)})
         return rules
+
+    def fast_rules(self, counted_types: Collection[tuple[uuid.UUID, str]]) -> list[RuleSnapshot]:
+        pairs = orjson.dumps([{"t": str(t), "e": e} for t, e in sorted(counted_types)]).decode()
+        return [_snapshot(row) for row in self._conn().run(FAST_RULES, pairs=pairs)]
 
     def window_values(self, request: WindowRequest) -> list[int]:
         sql = COUNT_WINDOWS if request.metric == "count" else USER_WINDOWS

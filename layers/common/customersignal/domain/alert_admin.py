@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import builtins
 import uuid
+from datetime import datetime
 from typing import Protocol
 
+from customersignal.domain.alert_evaluation import AlertChannel, Delivery, Notification, SecretOpener, send
 from customersignal.domain.alert_models import (
     DeliveryList,
     DeliveryOut,
@@ -66,6 +68,14 @@ class EndpointStore(Protocol):
     def deliveries(
         self, tenant_id: uuid.UUID, endpoint_id: uuid.UUID, limit: int
     ) -> builtins.list[DeliveryOut] | None: ...
+
+
+class DeliveryStore(Protocol):
+    def notification_of(self, tenant_id: uuid.UUID, delivery_id: int) -> Notification | None:
+        """The notification a delivery carried, addressed to that delivery's endpoint (if still enabled)."""
+        ...
+
+    def record(self, tenant_id: uuid.UUID, history_id: int, delivery: Delivery) -> DeliveryOut: ...
 
 
 class Resolver(Protocol):
@@ -218,3 +228,23 @@ def _check_channels(tenant_id: uuid.UUID, spec: RuleSpec, rules: RuleStore) -> N
             "register it with POST /v1/webhooks first",
             "channels",
         )
+
+
+def redeliver(
+    tenant_id: uuid.UUID,
+    delivery_id: int,
+    *,
+    deliveries: DeliveryStore,
+    channel: AlertChannel,
+    secrets: SecretOpener,
+    now: datetime,
+) -> DeliveryOut:
+    """Publish a delivery's notification to its endpoint again: the same webhook id (a receiver that already
+    processed it drops it), a fresh timestamp and signature, and a new delivery record."""
+    notification = deliveries.notification_of(tenant_id, delivery_id)
+    if notification is None:
+        raise NotFound(
+            "delivery_not_found", f"this tenant has no delivery {delivery_id} to an enabled endpoint", "delivery_id"
+        )
+    [result] = send(notification, channel, secrets, int(now.timestamp()))
+    return deliveries.record(tenant_id, notification.history_id, result)

@@ -48,6 +48,7 @@ class BatchOutcome:
     dead_lettered: int  # new dead letters (fenced ones are not counted again)
     hot_store_updated: bool
     max_received_at_lag_s: float | None  # now - received_at of the oldest counted event: end-to-end latency
+    counted_types: frozenset[tuple[uuid.UUID, str]] = frozenset()  # (tenant, event type) whose counts grew
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ def apply_batch(records: Sequence[KafkaRecord], ports: AggregatorPorts, now: dat
         dead_lettered=len(new_letters),
         hot_store_updated=hot_ok,
         max_received_at_lag_s=None if oldest is None else (now - oldest).total_seconds(),
+        counted_types=frozenset((d.envelope.tenant_id, d.envelope.event.event_type) for d in counted),
     )
 
 
