@@ -343,3 +343,20 @@ def test_a_delivery_can_be_sent_again_with_the_same_webhook_id(
     assert [n["rule"]["id"] for n in notifications(http_receiver, secret)] == [created["id"]] * 2
     _, other_key = world.dashboard.tenant()
     assert world.dashboard.call("POST", f"/v1/deliveries/{first['id']}/redeliver", other_key)[0] == 404
+
+
+def test_a_flapping_metric_is_held_by_the_pending_period(alert_world: AlertWorld, http_receiver: HttpReceiver) -> None:
+    world = alert_world
+    ref, key, endpoint_id, secret = tenant_with_endpoint(world, http_receiver)
+    created = rule(world, key, endpoint_id, pending_evaluations=2)
+    base = NOW.replace(second=0) - 10 * MINUTE
+    # breaching, quiet, breaching, quiet, then breaching twice in a row
+    for window in (1, 3, 5, 6):
+        world.dashboard.ingest(events_in_minute(ref, base + window * MINUTE, 8), now=NOW)
+    world.dashboard.ingest([envelope(ref, "other", at=NOW - MINUTE, received=NOW)], now=NOW)  # complete up to NOW
+    states = []
+    for window in range(1, 7):
+        world.run(base + window * MINUTE + timedelta(seconds=5))
+        states.append(world.dashboard.get(f"/v1/alerts/{created['id']}", key)[1]["status"]["state"])
+    assert states == ["PENDING", "OK", "PENDING", "OK", "PENDING", "FIRING"]
+    assert [n["state"] for n in notifications(http_receiver, secret)] == ["FIRING"]

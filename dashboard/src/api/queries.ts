@@ -31,6 +31,7 @@ import type {
   Session,
   SeriesResponse,
   SummaryResponse,
+  WebhookDelivery,
   WebhookEndpoint,
   WebhooksResponse,
 } from './types';
@@ -387,5 +388,19 @@ export function useWebhookDeliveries(id: string, enabled: boolean) {
     queryFn: ({ signal }) => api.call<DeliveriesResponse>(`/v1/webhooks/${encodeURIComponent(id)}/deliveries`, { signal }),
     enabled: api.enabled && enabled,
     refetchInterval: enabled ? 15_000 : false,
+  });
+}
+
+/** Sends a delivery's notification again (same webhook id, fresh signature); the logs show the new attempt. */
+export function useRedeliver() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (deliveryId: number) =>
+      api.call<WebhookDelivery>(`/v1/deliveries/${deliveryId}/redeliver`, { method: 'POST' }),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ['webhook-deliveries'] });
+      void queryClient.invalidateQueries({ queryKey: ['alert-history'] });
+    },
   });
 }

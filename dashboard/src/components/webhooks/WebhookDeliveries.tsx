@@ -1,4 +1,4 @@
-import { useWebhookDeliveries } from '../../api/queries';
+import { useRedeliver, useWebhookDeliveries } from '../../api/queries';
 import { EmptyView, QueryView } from '../StateViews';
 import { StatusBadge } from '../StatusBadge';
 import { Time } from '../Time';
@@ -6,6 +6,7 @@ import { Time } from '../Time';
 /** The endpoint's delivery log, newest first; asked for only while it is open. */
 export function WebhookDeliveries({ endpointId, tz }: { endpointId: string; tz: string }) {
   const deliveries = useWebhookDeliveries(endpointId, true);
+  const redeliver = useRedeliver();
   return (
     <QueryView
       query={deliveries}
@@ -14,7 +15,13 @@ export function WebhookDeliveries({ endpointId, tz }: { endpointId: string; tz: 
       empty={<EmptyView title="No deliveries to this endpoint yet." />}
     >
       {(d) => (
-        <table className="table compact" data-testid="webhook-deliveries">
+        <>
+          {redeliver.error ? (
+            <p className="field-error small" role="alert">
+              Redelivery failed: {redeliver.error.message}
+            </p>
+          ) : null}
+          <table className="table compact" data-testid="webhook-deliveries">
           <thead>
             <tr>
               <th className="num">Id</th>
@@ -24,6 +31,7 @@ export function WebhookDeliveries({ endpointId, tz }: { endpointId: string; tz: 
               <th>Delivered</th>
               <th className="num">History entry</th>
               <th>Error</th>
+              <th />
             </tr>
           </thead>
           <tbody>
@@ -44,10 +52,22 @@ export function WebhookDeliveries({ endpointId, tz }: { endpointId: string; tz: 
                 <td className="preview" title={x.error ?? undefined}>
                   {x.error ?? <span className="muted">—</span>}
                 </td>
+                <td>
+                  <button
+                    type="button"
+                    className="small"
+                    data-testid="webhook-redeliver"
+                    disabled={redeliver.isPending}
+                    onClick={() => redeliver.mutate(x.id)}
+                  >
+                    Redeliver
+                  </button>
+                </td>
               </tr>
             ))}
           </tbody>
-        </table>
+          </table>
+        </>
       )}
     </QueryView>
   );
