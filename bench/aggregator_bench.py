@@ -16,7 +16,6 @@ import io
 import json
 import random
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import pg8000.native
 import redis
+from bench_db import migrated_database
 from freshness_bench import SAMPLES
 from freshness_bench import measure as measure_freshness
 
@@ -58,18 +58,7 @@ return 1
 
 
 def fresh_database(settings: PlatformSettings) -> PlatformSettings:
-    admin = connect(settings)
-    admin.run(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    admin.run(f"CREATE DATABASE {DATABASE}")
-    admin.close()
-    bench = settings.model_copy(update={"pg_database": DATABASE})
-    url = bench.sqlalchemy_url()
-    subprocess.run(
-        [sys.executable, "-m", "alembic", "-c", "migrations/alembic.ini", "-x", f"url={url}", "upgrade", "head"],
-        check=True,
-        cwd=ROOT,
-    )
-    return bench
+    return migrated_database(settings, DATABASE, fresh=True)
 
 
 def make_events(tenants: list[tuple[uuid.UUID, uuid.UUID]]) -> list[list[KafkaRecord]]:

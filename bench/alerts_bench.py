@@ -28,6 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from bench_db import migrated_database
 from freshness_bench import start_esm
 from ingest_bench import start_api
 from moto.server import ThreadedMotoServer
@@ -96,17 +97,6 @@ def call(url: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         answer: dict[str, Any] = json.loads(response.read())
         return answer
-
-
-def fresh_database(settings: PlatformSettings) -> PlatformSettings:
-    admin = connect(settings)
-    admin.run(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    admin.run(f"CREATE DATABASE {DATABASE}")
-    admin.close()
-    bench = settings.model_copy(update={"pg_database": DATABASE})
-    migrate = [sys.executable, "-m", "alembic", "-c", "migrations/alembic.ini", "-x", f"url={bench.sqlalchemy_url()}"]
-    subprocess.run([*migrate, "upgrade", "head"], check=True, cwd=ROOT, capture_output=True)
-    return bench
 
 
 def free_port() -> int:
@@ -178,7 +168,7 @@ RECEIVER = Receiver()
 def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
     settings = PlatformSettings()
-    bench = fresh_database(settings)
+    bench = migrated_database(settings, DATABASE, fresh=True)
     moto_port = free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto.start()

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 import uuid
@@ -38,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import pg8000.native
+from bench_db import migrated_database
 
 from customersignal.adapters.postgres import connect
 from customersignal.adapters.tenant_admin import TenantAdmin
@@ -163,21 +163,7 @@ def tenant_slug(n: int) -> str:
 
 def migrate(settings: PlatformSettings) -> PlatformSettings:
     """Create the database if missing and upgrade it to head (cheap when it is already there)."""
-    admin = connect(settings, database="postgres")
-    try:
-        if not admin.run("SELECT 1 FROM pg_database WHERE datname = :d", d=DATABASE):
-            admin.run(f"CREATE DATABASE {DATABASE}")
-    finally:
-        admin.close()
-    bench = settings.model_copy(update={"pg_database": DATABASE})
-    url = bench.sqlalchemy_url()
-    subprocess.run(
-        [sys.executable, "-m", "alembic", "-c", "migrations/alembic.ini", "-x", f"url={url}", "upgrade", "head"],
-        check=True,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
-    return bench
+    return migrated_database(settings, DATABASE, fresh=False)
 
 
 def drop_database(settings: PlatformSettings) -> None:
