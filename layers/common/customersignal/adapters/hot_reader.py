@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import redis
 
-from customersignal.adapters.hot_store import HotKeys
+from customersignal.adapters.hot_store import HotKeys, hours_covering
 from customersignal.domain.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -32,11 +32,7 @@ class RedisHotReader:
     def minute_counts(
         self, tenant_id: uuid.UUID, event_types: Sequence[str], start: datetime, end: datetime
     ) -> dict[str, dict[datetime, int]]:
-        hours: list[datetime] = []
-        hour = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-        while hour < end:
-            hours.append(hour)
-            hour += timedelta(hours=1)
+        hours = hours_covering(start, end)
         pipe = self._redis.pipeline(transaction=False)
         for event_type in event_types:
             for hour in hours:

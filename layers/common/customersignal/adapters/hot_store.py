@@ -106,6 +106,16 @@ class HotKeys:
         return f"{self.prefix}:{{{tenant_id}}}:u:{event_type}:{_epoch(bucket_start)}"
 
 
+def hours_covering(start: datetime, end: datetime) -> list[datetime]:
+    """The UTC hours whose hash holds a minute of [start, end)."""
+    hours: list[datetime] = []
+    hour = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    while hour < end:
+        hours.append(hour)
+        hour += timedelta(hours=1)
+    return hours
+
+
 def _expire_at(bucket_start: datetime) -> int:
     return _epoch(bucket_start + HOT_WINDOW + EXPIRY_SLACK)
 
@@ -154,13 +164,8 @@ class RedisHotStore:
 
     def counts(self, tenant_id: str, event_type: str, start: datetime, end: datetime) -> dict[datetime, int]:
         """Minute counts in [start, end), from the hour hashes that cover it."""
-        hours: list[datetime] = []
-        hour = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-        while hour < end:
-            hours.append(hour)
-            hour += timedelta(hours=1)
         pipe = self._redis.pipeline(transaction=False)
-        for hour in hours:
+        for hour in hours_covering(start, end):
             pipe.hgetall(self._keys.counts(tenant_id, event_type, hour))
         found: dict[datetime, int] = {}
         for fields in pipe.execute():
