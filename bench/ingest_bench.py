@@ -4,7 +4,9 @@ Figures (each beside its baseline and the ratio, per issue 3):
 - single-event requests/s with p50/p99 (wrk, 16 connections) vs producing the same pre-built envelopes
   with confluent-kafka directly, one acknowledged produce per request, at the same concurrency;
 - events/s with 100-event batches vs the same direct produce, 100 per acknowledgement;
-- both vs parse+validate alone (plan_ingest on the same bodies, no I/O), scaled to the 2 worker processes.
+- both vs parse+validate alone (plan_ingest on the same bodies, no I/O), scaled to the 2 worker processes;
+- single events vs the framework floor: the same gateway, Chalice app and middleware answering 401 to a
+  request without a key (log level WARNING, so it writes no line): what a request costs before any work.
 Everything shares the machine's 2 cores with the load generator, as the goals assume.
 """
 
@@ -79,7 +81,7 @@ def write_bodies(path: Path, per_request: int) -> list[bytes]:
     return bodies
 
 
-def run_wrk(url: str, key: str, bodies: Path) -> dict[str, float]:
+def run_wrk(url: str, key: str, bodies: Path, *, refused: bool = False) -> dict[str, float]:
     env = {**os.environ, "BENCH_BODIES": str(bodies), "BENCH_KEY": key}
     script = ROOT / "bench" / "wrk_post.lua"
     command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{DURATION_S}s", "--timeout", "10s", "--latency"]
@@ -90,7 +92,7 @@ def run_wrk(url: str, key: str, bodies: Path) -> dict[str, float]:
     if not match or not rps:
         raise RuntimeError(f"unexpected wrk output:\n{out}")
     p50, p99, requests, non2xx, errors = (int(g) for g in match.groups())
-    if non2xx or errors:
+    if errors or (non2xx and not refused) or (refused and non2xx != requests):
         raise RuntimeError(f"{non2xx} non-2xx responses and {errors} socket errors: the figures would lie\n{out}")
     return {"rps": float(rps.group(1)), "p50_ms": p50 / 1000, "p99_ms": p99 / 1000, "requests": requests}
 
@@ -131,8 +133,8 @@ def validate_events_per_s(bodies: list[bytes], principal: Principal) -> float:
     return (os.cpu_count() or 1) * events / (time.perf_counter() - started)
 
 
-def start_api(settings: PlatformSettings, topic: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "CS_KAFKA_EVENTS_TOPIC": topic, "POWERTOOLS_METRICS_DISABLED": "true"}
+def start_api(topic: str, port: int, **extra_env: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "CS_KAFKA_EVENTS_TOPIC": topic, "POWERTOOLS_METRICS_DISABLED": "true", **extra_env}
     command = [sys.executable, "-m", "customersignal.local.serve", "--template", "template.yaml"]
     command += ["--function", "ApiFunction", "--port", str(port), "--workers", str(WORKERS)]
     command += ["--concurrency", str(THREADS)]
@@ -149,6 +151,17 @@ def start_api(settings: PlatformSettings, topic: str, port: int) -> subprocess.P
     raise RuntimeError("the API did not start; see `make up` and .state/logs/api.log")
 
 
+def measure_floor(topic: str, port: int, bodies: Path) -> dict[str, float]:
+    """The same server answering 401 to keyless requests, with logging at WARNING: the cost of a request
+    that does no work (uvicorn, the API Gateway event, Chalice, the middleware, the error mapping)."""
+    api = start_api(topic, port, POWERTOOLS_LOG_LEVEL="WARNING")
+    try:
+        return run_wrk(f"http://127.0.0.1:{port}/v1/events", "", bodies, refused=True)
+    finally:
+        api.terminate()
+        api.wait(timeout=15)
+
+
 def main() -> int:
     if shutil.which("wrk") is None:
         print("error: wrk is not installed; `make bench` installs it (apt-get install wrk)", file=sys.stderr)
@@ -163,28 +176,30 @@ def main() -> int:
     info, new_key = admin.create_key(slug, "load", [Scope.INGEST], "bench")
     principal = Principal(info.key_id, tenant.tenant_id, project.project_id, frozenset({Scope.INGEST}), 1e7, 10**7)
     port = 18_000 + os.getpid() % 1000
-    api = start_api(settings, topic, port)
-    figures: list[Figure] = []
-    try:
-        with tempfile.TemporaryDirectory() as scratch:
-            single_path, batch_path = Path(scratch, "single.ndjson"), Path(scratch, "batch.ndjson")
-            single_bodies, batch_bodies = write_bodies(single_path, 1), write_bodies(batch_path, 100)
-            url = f"http://127.0.0.1:{port}/v1/events"
+    with tempfile.TemporaryDirectory() as scratch:
+        single_path, batch_path = Path(scratch, "single.ndjson"), Path(scratch, "batch.ndjson")
+        single_bodies, batch_bodies = write_bodies(single_path, 1), write_bodies(batch_path, 100)
+        url = f"http://127.0.0.1:{port}/v1/events"
+        api = start_api(topic, port)
+        try:
             print("measuring: single-event requests through the gateway ...", flush=True)
             single = run_wrk(url, new_key.secret, single_path)
             print("measuring: 100-event batches through the gateway ...", flush=True)
             batch = run_wrk(url, new_key.secret, batch_path)
-            print("measuring: baselines (direct produce, parse+validate) ...", flush=True)
-            direct_single = direct_produce_rps(settings.kafka_bootstrap, topic, 1)
-            direct_batch = direct_produce_rps(settings.kafka_bootstrap, topic, 100) * 100
-            validate_single = validate_events_per_s(single_bodies, principal)
-            validate_batch = validate_events_per_s(batch_bodies, principal)
-    finally:
-        api.terminate()
-        api.wait(timeout=15)
+        finally:
+            api.terminate()
+            api.wait(timeout=15)
+        print("measuring: baselines (direct produce, parse+validate, framework floor) ...", flush=True)
+        direct_single = direct_produce_rps(settings.kafka_bootstrap, topic, 1)
+        direct_batch = direct_produce_rps(settings.kafka_bootstrap, topic, 100) * 100
+        validate_single = validate_events_per_s(single_bodies, principal)
+        validate_batch = validate_events_per_s(batch_bodies, principal)
+        floor = measure_floor(topic, port, single_path)
     figures = [
         Figure("single-event requests/s", single["rps"], "req/s", "direct produce+ack", direct_single, ">= 3,000"),
         Figure("single-event requests/s", single["rps"], "req/s", "parse+validate only", validate_single, ""),
+        Figure("single-event requests/s", single["rps"], "req/s", "framework floor (401, no work)", floor["rps"], ""),
+        Figure("framework floor p99", floor["p99_ms"], "ms", "", 0.0, ""),
         Figure("single-event p50", single["p50_ms"], "ms", "", 0.0, ""),
         Figure("single-event p99", single["p99_ms"], "ms", "", 0.0, "< 25 ms"),
         Figure(

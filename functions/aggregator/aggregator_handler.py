@@ -23,10 +23,10 @@ from customersignal.domain.alert_fast_path import check_fast_path
 from customersignal.domain.batch_apply import BatchOutcome, apply_batch
 from customersignal.domain.kafka_records import parse_event
 from customersignal.domain.tracing import continue_or_start
-from customersignal.observability import logger, metrics
+from customersignal.observability import logger, metrics, publishes_metrics
 
 
-@metrics.log_metrics
+@publishes_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = parse_event(event)

@@ -13,10 +13,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from customersignal.domain.alert_evaluation import RunReport, evaluate_rules, publish_pending
 from customersignal.domain.tracing import continue_or_start
-from customersignal.observability import logger, metrics
+from customersignal.observability import logger, metrics, publishes_metrics
 
 
-@metrics.log_metrics
+@publishes_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     ports = get_ports()

@@ -41,4 +41,8 @@ def record_outcome(accepted: int, rejection_codes: list[str | None]) -> None:
             name="EventsRejected", unit=MetricUnit.Count, value=rejection_codes.count(code), namespace=NAMESPACE
         ) as metric:
             metric.add_dimension(name="code", value=str(code))
-    logger.info("events ingested", accepted=accepted, rejected=len(rejection_codes))
+    # Every request is in API Gateway's access log already; a second line per success would cost more CPU
+    # than the rest of a single-event request's logging and as much in CloudWatch Logs as Lambda itself.
+    # POWERTOOLS_LOGGER_SAMPLE_RATE turns these debug lines on for a share of requests.
+    log = logger.info if rejection_codes else logger.debug
+    log("events ingested", accepted=accepted, rejected=len(rejection_codes))

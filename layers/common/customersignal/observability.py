@@ -6,10 +6,43 @@ Metric names are part of the operations contract (README, "Observability"). Loca
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 SERVICE = "customersignal"
 NAMESPACE = "CustomerSignal"
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+
+def flush_or_discard(recorded: Metrics) -> None:
+    """End of an invocation: print what was recorded as one EMF line, or drop it when metrics are off.
+
+    Used instead of Powertools' ``log_metrics``, which warns on every invocation that recorded nothing (most
+    dashboard reads) and, with ``POWERTOOLS_METRICS_DISABLED``, never clears its buffer: that buffer then
+    prints itself every 100 values anyway, from inside ``add_metric``.
+    """
+    if not recorded.metric_set:
+        return
+    if is_metrics_disabled():
+        recorded.clear_metrics()
+    else:
+        recorded.flush_metrics()
+
+
+def publishes_metrics[Handler: Callable[..., Any]](handler: Handler) -> Handler:
+    """Decorate a Lambda handler: its metrics are flushed (or discarded) when it returns or raises."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        finally:
+            flush_or_discard(metrics)
+
+    return wrapper  # type: ignore[return-value]

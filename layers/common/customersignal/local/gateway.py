@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import json
 import logging
@@ -217,6 +218,7 @@ def request_time(now: float) -> str:
     return f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
 
 
+@functools.lru_cache(maxsize=1024)
 def resource_id(resource: str) -> str:
     """A stable six-character id per resource, like API Gateway's (the same in every worker)."""
     digest = int.from_bytes(hashlib.sha256(resource.encode()).digest()[:8], "big")
