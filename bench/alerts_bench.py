@@ -190,7 +190,7 @@ def main() -> int:
     admin.close()
     port = 19_500 + os.getpid() % 400
     api_url = f"http://127.0.0.1:{port}"
-    processes = [start_api(settings, topic, port), start_esm(topic, group, os.environ | env)]
+    processes = [start_api(topic, port), start_esm(topic, group, os.environ | env)]
     try:
         endpoint = call(f"{api_url}/v1/webhooks", keys["admin"], {"url": RECEIVER.url})
         RECEIVER.secret, keys["endpoint"] = endpoint["secret"], endpoint["endpoint"]["id"]

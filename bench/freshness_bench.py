@@ -62,7 +62,7 @@ def measure(settings: PlatformSettings, database: str) -> dict[str, float]:
     env |= {"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"}
     os.environ["CS_PG_DATABASE"] = database  # start_api passes os.environ on
     port = 19_000 + os.getpid() % 1000
-    api, esm = start_api(settings, topic, port), start_esm(topic, group, env)
+    api, esm = start_api(topic, port), start_esm(topic, group, env)
     hot = RedisHotStore(redis.Redis.from_url(settings.redis_url.get_secret_value()))
     url, latencies = f"http://127.0.0.1:{port}/v1/events", []
     try:
