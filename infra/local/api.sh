@@ -23,7 +23,8 @@ start() {
   # endpoints be http://127.0.0.1 receivers (a deployment never sets it).
   CS_WEBHOOK_LOCAL_MODE="${CS_WEBHOOK_LOCAL_MODE:-true}" POWERTOOLS_METRICS_DISABLED="${POWERTOOLS_METRICS_DISABLED:-true}" setsid nohup "$PY" \
     -m customersignal.local.serve --template template.yaml --function ApiFunction --host 127.0.0.1 \
-    --port "$API_PORT" --workers "$API_WORKERS" --concurrency "$API_CONCURRENCY" "${site[@]}" >"$LOG_DIR/api.log" 2>&1 &
+    --port "$API_PORT" --workers "$API_WORKERS" --concurrency "$API_CONCURRENCY" --stats-dir "$RUN_DIR" "${site[@]}" \
+    >"$LOG_DIR/api.log" 2>&1 &
   echo $! >"$(pidfile api)"
   wait_until 30 answers || { tail -n 30 "$LOG_DIR/api.log" >&2; stop_owned api 10; die "the API did not answer on $API_URL"; }
 }

@@ -16,12 +16,14 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from customersignal.local.gateway_stats import WorkerStats, read_stats
 
 pytestmark = pytest.mark.integration
 
@@ -114,6 +116,8 @@ def serve_command(template: Path, function: str, port: int) -> list[str]:
         str(port),
         "--workers",
         "2",
+        "--stats-dir",
+        str(template.parent / "run"),
     ]
 
 
@@ -186,6 +190,41 @@ def test_json_round_trip(server: Server) -> None:
     assert response.getheader("X-Echo") == "yes"
     assert response.getheader("Content-Type") == "application/json"
     assert response.getheader("X-Amzn-Trace-Id", "").startswith("Root=1-")
+
+
+def test_workers_report_their_response_counts_for_status(server: Server, tmp_path: Path) -> None:
+    # Given both workers reporting, and the one successful readiness check counted
+    stats_dir = tmp_path / "run"
+    wait_for_stats(stats_dir, lambda workers: len(workers) == 2 and totals(workers) == {"2xx": 1, "4xx": 0})
+    # When 6 requests succeed and 2 are refused by the gateway
+    conn = server.connect()
+    for _ in range(6):
+        assert get_json(conn, "GET", "/pid")[0] == 200
+    for _ in range(2):
+        assert get_json(conn, "GET", "/nope")[0] == 403
+    conn.close()
+
+    # Then, within the workers' next writes, the counters grew by exactly that, per status class
+    wait_for_stats(stats_dir, lambda workers: totals(workers) == {"2xx": 7, "4xx": 2})
+    # And a stopped server leaves no counts behind
+    server.process.terminate()
+    server.process.wait(timeout=30)
+    assert read_stats(stats_dir) == []
+    assert not list(stats_dir.glob("gateway-*.json"))
+
+
+def totals(workers: list[WorkerStats]) -> dict[str, int]:
+    return {name: sum(w.responses.get(name, 0) for w in workers) for name in ("2xx", "4xx")}
+
+
+def wait_for_stats(stats_dir: Path, done: Callable[[list[WorkerStats]], bool]) -> list[WorkerStats]:
+    deadline = time.monotonic() + READY_DEADLINE_S
+    while time.monotonic() < deadline:
+        workers = read_stats(stats_dir)
+        if done(workers):
+            return workers
+        time.sleep(0.2)
+    pytest.fail(f"gateway stats never matched: {read_stats(stats_dir)}", pytrace=False)
 
 
 def test_unknown_route_is_missing_authentication_token(server: Server) -> None:

@@ -1,10 +1,13 @@
-"""`customersignal rebuild-hot`, `dlq list|replay` and `status` against the real stores."""
+"""`customersignal rebuild-hot`, `dlq list|replay`, `status [--watch]` against the real stores."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pg8000.native
 import pytest
@@ -16,6 +19,7 @@ from customersignal.adapters.hot_store import HotKeys, RedisHotStore
 from customersignal.domain.aggregation import BucketKey, minute_bucket
 from customersignal.domain.batch_apply import AggregatorPorts, apply_batch
 from customersignal.domain.kafka_records import KafkaRecord
+from customersignal.local.gateway_stats import ResponseCounts, StatsWriter
 from customersignal.settings import PlatformSettings, PostgresSettings
 from tests.fixtures.aggregator import NOW, TenantRef, add_tenant, envelope, records
 
@@ -118,7 +122,7 @@ def test_a_dead_letter_is_replayed_once_its_tenant_exists(
     assert run_cli(capsys, "dlq", "replay")[1].strip() == f"replayed 0 dead letters into {topic}"
 
 
-def test_status_shows_lag_per_partition_and_freshness(
+def test_status_shows_lag_per_partition_freshness_and_dead_letters(
     cli_env: None,
     settings: PlatformSettings,
     agg_db: pg8000.native.Connection,
@@ -127,12 +131,16 @@ def test_status_shows_lag_per_partition_and_freshness(
     consumer_group: str,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> None:
-    # Given 5 records in partition 0 of 2, of which the group committed 2, and one tenant's freshness
-    topic = kafka_topic(2)
+    # Given 5 records in partition 0 of 2, of which the group committed 2, one tenant's freshness,
+    # and 2 records in the dead-letter topic
+    topic, dlq_topic = kafka_topic(2), kafka_topic(1)
     producer = Producer({"bootstrap.servers": settings.kafka_bootstrap})
     for i in range(5):
         producer.produce(topic, value=b"x%d" % i, partition=0)
+    for i in range(2):
+        producer.produce(dlq_topic, value=b"poison%d" % i)
     assert producer.flush(10) == 0
     committer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": consumer_group})
     committer.commit(offsets=[TopicPartition(topic, 0, 2)], asynchronous=False)
@@ -140,10 +148,11 @@ def test_status_shows_lag_per_partition_and_freshness(
     ref = add_tenant(agg_db)
     apply_batch(records([envelope(ref)], topic=topic), make_ports(consumer_group=consumer_group), NOW)
     monkeypatch.setenv("CS_KAFKA_EVENTS_TOPIC", topic)
+    monkeypatch.setenv("CS_KAFKA_DLQ_TOPIC", dlq_topic)
     monkeypatch.setenv("CS_AGGREGATOR_CONSUMER_GROUP", consumer_group)
-    # When status runs
-    code, out, err = run_cli(capsys, "status")
-    # Then it shows the lag (5 - 2 = 3), the Postgres fence, and the tenant's freshness
+    # When status runs (no gateway writes request counts into this folder)
+    code, out, err = run_cli(capsys, "status", "--stats-dir", str(tmp_path))
+    # Then it shows the lag (5 - 2 = 3), the Postgres fence, the tenant's freshness and the dead letters
     assert code == 0, err
     assert "total lag 3 records" in out
     lines = {line.split()[0]: line.split() for line in out.splitlines() if line[:1].isdigit()}
@@ -151,6 +160,49 @@ def test_status_shows_lag_per_partition_and_freshness(
     assert lines["1"] == ["1", "0", "-", "-", "0"]
     assert "COMPLETE UP TO" in out
     assert "BEHIND" in out
+    assert "API: no local gateway reports request counts" in out
+    assert f"dead letters: 0 new in the table (customersignal dlq list), 2 records in {dlq_topic}" in out
+
+
+def test_status_watch_reports_live_request_rates_until_its_count(
+    cli_env: None,
+    kafka_topic: Callable[[int], str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    # Given a gateway worker (this process) answering requests and writing its counts as the gateway does
+    monkeypatch.setenv("CS_KAFKA_EVENTS_TOPIC", kafka_topic(1))
+    counts = ResponseCounts()
+    writer = StatsWriter(tmp_path, counts)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            for _ in range(10):
+                counts.count(200)
+            counts.count(429)
+            writer.write()
+            time.sleep(0.05)
+
+    worker = threading.Thread(target=serve, daemon=True)
+    worker.start()
+    try:
+        # When status watches every 0.5 s for two reports
+        code, out, err = run_cli(capsys, "status", "--watch", "0.5", "--count", "2", "--stats-dir", str(tmp_path))
+    finally:
+        stop.set()
+        worker.join(timeout=5)
+    # Then it printed two reports, each with a positive request rate split by status class
+    assert code == 0, err
+    reports = [line for line in out.splitlines() if line.startswith("API: ")]
+    assert len(reports) == 2, out
+    for report in reports:
+        total = float(report.split()[1].replace(",", ""))
+        assert total > 0, report
+        assert "2xx" in report
+        assert "4xx" in report
+        assert "1 workers" in report
 
 
 def test_maintain_prunes_past_the_dedup_window_and_keeps_everything_inside_it(

@@ -6,7 +6,7 @@
     customersignal key list --tenant acme
     customersignal key revoke --tenant acme cs_AbCd1234
     customersignal demo --quiet            # `make up` prints this key
-    customersignal status | rebuild-hot | maintain | dlq list | dlq replay   (see cli_pipeline)
+    customersignal status | rebuild-hot | maintain | dlq list | dlq replay   (see cli_status, cli_pipeline)
 
 Settings come from the environment (``CS_PG_*``, ``CS_REDIS_URL``), as for every other entry point.
 Exit codes: 0 done, 1 refused (the message says why and what to do next), 2 wrong usage.
@@ -26,7 +26,7 @@ from pg8000.exceptions import DatabaseError
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from customersignal import cli_pipeline
+from customersignal import cli_pipeline, cli_status
 from customersignal.adapters.key_cache import invalidate_cached_key
 from customersignal.adapters.key_store import error_field, sqlstate
 from customersignal.adapters.postgres import connect
@@ -274,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SCOPES",
         help="the key's scopes (default ingest); read,admin signs in to the dashboard",
     )
+    cli_status.register(nouns, _command)
     cli_pipeline.register(nouns, _command)
     return parser
 

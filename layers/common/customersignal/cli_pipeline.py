@@ -1,6 +1,5 @@
-"""``customersignal`` commands for the event pipeline: hot-store rebuild, dead letters, lag and freshness.
+"""``customersignal`` commands for the event pipeline: hot-store rebuild, dead letters, maintenance.
 
-    customersignal status                          # consumer lag per partition, freshness per tenant
     customersignal rebuild-hot                     # restore Redis's 48 h window from Postgres
     customersignal dlq list [--reason R] [--tenant ID] [--all]
     customersignal dlq replay [--id N ...] [--reason R] [--tenant ID] [--dry-run]
@@ -24,7 +23,6 @@ from customersignal.adapters import dead_letter_admin as letters
 from customersignal.adapters.hot_rebuild import hot_window_updates, window_hours
 from customersignal.adapters.hot_store import RedisHotStore
 from customersignal.adapters.pipeline_maintenance import ensure_partitions, prune
-from customersignal.adapters.pipeline_status import offset_fences, partition_lags, tenant_freshness
 from customersignal.adapters.postgres import connect
 from customersignal.domain.hot_window import HOT_WINDOW
 
@@ -130,42 +128,6 @@ def dlq_replay(args: argparse.Namespace, deps: Deps) -> int:
     return EXIT_OK
 
 
-def status(args: argparse.Namespace, deps: Deps) -> int:
-    from customersignal.cli import table
-
-    settings = deps.settings
-    topic, group = settings.kafka_events_topic, settings.aggregator_consumer_group
-    db = connect(settings)
-    try:
-        fences = offset_fences(db, group, topic)
-        freshness = tenant_freshness(db)
-    finally:
-        db.close()
-    try:
-        lags = partition_lags(_kafka(deps), topic, group, fences)
-    except Exception as error:  # noqa: BLE001 - any broker failure gets the same advice
-        print(
-            f"error: cannot read offsets from Kafka at {settings.kafka_bootstrap} ({error}); try `make services`",
-            file=deps.err,
-        )
-        return EXIT_REFUSED
-    rows = [[str(x.partition), str(x.end_offset), _opt(x.committed), _opt(x.applied), str(x.lag)] for x in lags]
-    print(f"consumer group {group} on {topic}: total lag {sum(x.lag for x in lags)} records", file=deps.out)
-    print(table(["PARTITION", "END", "COMMITTED", "APPLIED", "LAG"], rows), file=deps.out)
-    now = datetime.now(UTC)
-    fresh_rows = [
-        [slug, f"{moment:%Y-%m-%d %H:%M:%S} UTC", f"{(now - moment).total_seconds():.1f}s"]
-        for slug, moment in freshness
-    ]
-    print("\nfreshness (events received up to this time are counted)", file=deps.out)
-    print(table(["TENANT", "COMPLETE UP TO", "BEHIND"], fresh_rows or [["-", "-", "-"]]), file=deps.out)
-    return EXIT_OK
-
-
-def _opt(value: int | None) -> str:
-    return "-" if value is None else str(value)
-
-
 def _filter(args: argparse.Namespace) -> letters.LetterFilter:
     return letters.LetterFilter(
         status=None if getattr(args, "all", False) else "new",
@@ -178,7 +140,6 @@ def _filter(args: argparse.Namespace) -> letters.LetterFilter:
 def register(
     nouns: argparse._SubParsersAction[argparse.ArgumentParser], command: Callable[..., argparse.ArgumentParser]
 ) -> None:
-    command(nouns, "status", "consumer lag per partition and freshness per tenant", status)
     command(nouns, "rebuild-hot", "restore the Redis hot window (48 h) from Postgres", rebuild_hot)
     command(nouns, "maintain", "prune dedup keys and unique-user membership past 8 days; add partitions", maintain)
     dlq = nouns.add_parser("dlq", help="list and replay dead-lettered records").add_subparsers(

@@ -1,4 +1,4 @@
-"""How far behind the aggregator is: consumer lag per partition, and freshness per tenant.
+"""How far behind the aggregator is: consumer lag per partition, freshness per tenant, dead letters waiting.
 
 Lag = the partition's end offset minus the consumer group's committed offset in Kafka (what the
 event-source mapping commits after each successful batch), the same figure as Lambda's OffsetLag
@@ -52,6 +52,28 @@ def partition_lags(connection: dict[str, Any], topic: str, group: str, fences: d
         return lags
     finally:
         reader.close()
+
+
+def topic_records(connection: dict[str, Any], topic: str) -> int:
+    """Records a topic holds now (end minus oldest retained offset, over its partitions); 0 if it is absent."""
+    admin = AdminClient(connection)
+    metadata = admin.list_topics(topic, timeout=OFFSETS_TIMEOUT_S)
+    if topic not in metadata.topics or metadata.topics[topic].error is not None:
+        return 0
+    reader = Consumer(connection | {"group.id": "customersignal-status", "enable.auto.commit": False})
+    try:
+        total = 0
+        for p in metadata.topics[topic].partitions:
+            low, high = reader.get_watermark_offsets(TopicPartition(topic, p), timeout=OFFSETS_TIMEOUT_S)
+            total += high - low
+        return total
+    finally:
+        reader.close()
+
+
+def new_dead_letters(db: pg8000.native.Connection) -> int:
+    """Dead letters nobody replayed or discarded yet (what `customersignal dlq list` shows)."""
+    return int(db.run("SELECT count(*) FROM dead_letters WHERE status = 'new'")[0][0])
 
 
 def offset_fences(db: pg8000.native.Connection, group: str, topic: str) -> dict[int, int]:

@@ -53,11 +53,14 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, unquote_plus
 
 from chalice.app import Chalice
 from chalice.local import LocalGatewayAuthorizer, LocalGatewayException
+
+from customersignal.local.gateway_stats import ResponseCounts, StatsWriter
 
 # LAMBDA_PAYLOAD_LIMIT is re-exported: it is this module's limit too
 from customersignal.local.runtime import LAMBDA_PAYLOAD_LIMIT as LAMBDA_PAYLOAD_LIMIT
@@ -522,8 +525,14 @@ class _BodyTooLargeError(Exception):
 class LocalApiGateway:
     """ASGI application: API Gateway REST + Lambda proxy integration in front of a Chalice app."""
 
-    def __init__(self, chalice_app: Chalice, config: GatewayConfig | None = None) -> None:
+    def __init__(
+        self, chalice_app: Chalice, config: GatewayConfig | None = None, *, stats_dir: Path | None = None
+    ) -> None:
+        """``stats_dir``: where to keep this worker's request counts for ``customersignal status``."""
         self.config = config or GatewayConfig()
+        self.counts = ResponseCounts()
+        self._stats = StatsWriter(stats_dir, self.counts) if stats_dir is not None else None
+        self._stats_task: asyncio.Task[None] | None = None
         self.app = _per_thread(chalice_app)
         self.routes = RouteTable(chalice_app.routes)
         types = self.config.binary_media_types
@@ -541,6 +550,7 @@ class LocalApiGateway:
             request.add_gateway_headers()
             response = await self._handle(request, receive)
             await _send(send, response, request)
+            self.counts.count(response.status)
         else:  # websocket: API Gateway REST has none
             raise RuntimeError(f"{scope['type']} is not served by a REST API")
 
@@ -548,6 +558,8 @@ class LocalApiGateway:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                if self._stats is not None:
+                    self._stats_task = asyncio.create_task(self._stats.run())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.close()
@@ -556,6 +568,10 @@ class LocalApiGateway:
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._stats_task is not None:
+            self._stats_task.cancel()
+        if self._stats is not None:
+            self._stats.remove()
 
     async def _handle(self, request: _Request, receive: Receive) -> HttpResponse:
         declared = request.header("content-length")

@@ -41,6 +41,7 @@ ENV_FUNCTION = "CUSTOMERSIGNAL_GATEWAY_FUNCTION"
 ENV_CONCURRENCY = "CUSTOMERSIGNAL_GATEWAY_CONCURRENCY"
 ENV_SUPERVISOR_PID = "CUSTOMERSIGNAL_GATEWAY_SUPERVISOR_PID"
 ENV_SITE = "CUSTOMERSIGNAL_GATEWAY_SITE"
+ENV_STATS_DIR = "CUSTOMERSIGNAL_GATEWAY_STATS_DIR"
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 SETTINGS_PREFIX = "CS_"
 USAGE_ERROR = 2
@@ -90,7 +91,7 @@ def load_app(spec: FunctionSpec) -> Chalice:
     return app
 
 
-def gateway_for(spec: FunctionSpec, concurrency: int) -> LocalApiGateway:
+def gateway_for(spec: FunctionSpec, concurrency: int, stats_dir: Path | None = None) -> LocalApiGateway:
     to_set, _ = template_environment(spec)
     os.environ.update(to_set)
     config = GatewayConfig(
@@ -101,14 +102,15 @@ def gateway_for(spec: FunctionSpec, concurrency: int) -> LocalApiGateway:
         binary_media_types=spec.binary_media_types,
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
     )
-    return LocalApiGateway(load_app(spec), config)
+    return LocalApiGateway(load_app(spec), config, stats_dir=stats_dir)
 
 
 def create_app() -> LocalApiGateway | StaticSite:
     """uvicorn's app factory (``factory=True``): runs in each worker process."""
     _die_with_supervisor()
     spec = read_spec(Path(os.environ[ENV_TEMPLATE]), os.environ[ENV_FUNCTION])
-    gateway = gateway_for(spec, int(os.environ.get(ENV_CONCURRENCY, "16")))
+    stats_dir = os.environ.get(ENV_STATS_DIR)
+    gateway = gateway_for(spec, int(os.environ.get(ENV_CONCURRENCY, "16")), Path(stats_dir) if stats_dir else None)
     site = os.environ.get(ENV_SITE)
     return StaticSite(gateway, Path(site)) if site else gateway
 
@@ -163,6 +165,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=Path,
         help="also serve this built dashboard (dashboard/dist) on the same origin, as CloudFront does",
     )
+    parser.add_argument(
+        "--stats-dir",
+        type=Path,
+        help="keep each worker's request counts here, for `customersignal status` (make up: .state/run)",
+    )
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     return parser.parse_args(argv)
 
@@ -192,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ[ENV_CONCURRENCY] = str(args.concurrency)
     if args.site is not None:
         os.environ[ENV_SITE] = str(args.site.resolve())
+    if args.stats_dir is not None:
+        os.environ[ENV_STATS_DIR] = str(args.stats_dir.resolve())
     if args.workers > 1:  # with one worker, uvicorn serves in this very process
         os.environ[ENV_SUPERVISOR_PID] = str(os.getpid())
 
