@@ -169,6 +169,17 @@ def test_sam_build_makes_both_layers(tool_env: dict[str, str], tmp_path: Path) -
         p.name for p in (deps / "confluent_kafka").iterdir()
     )
     assert (build_dir / "template.yaml").is_file()
+    # the migration function ships the Alembic scripts as files (functions/migrate/migrations is a symlink),
+    # byte for byte the repository's, which template.yaml's MigrationsHash describes
+    migrate = build_dir / "MigrationFunction"
+    assert (migrate / "migrate_handler.py").is_file()
+    assert (migrate / "migrations").is_dir()
+    assert not (migrate / "migrations").is_symlink()
+    source = ROOT / "migrations"
+    expected = {p.relative_to(source): p.read_bytes() for p in source.rglob("*.py") if "__pycache__" not in p.parts}
+    shipped = {p.relative_to(migrate / "migrations"): p.read_bytes() for p in (migrate / "migrations").rglob("*.py")}
+    assert shipped == expected
+    assert (migrate / "migrations" / "alembic.ini").read_bytes() == (source / "alembic.ini").read_bytes()
 
 
 # ------------------------------------------------------------------------------------ docker-compose.yml
