@@ -15,7 +15,7 @@ STACK := infra/local/stack.sh
 PYTHON312 ?= $(shell for c in $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12 2>/dev/null | sort -rV) \
   $$(command -v python3.12); do "$$c" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null \
   && { echo "$$c"; break; }; done)
-DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt pyproject.toml | sha1sum | cut -c1-12)
+DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-local.txt requirements-dev.txt pyproject.toml | sha1sum | cut -c1-12)
 SAM_STAMP := $(SAM_VENV)/.deps-$(shell sha1sum infra/tools/sam-requirements.txt | cut -c1-12)
 # `docker compose config` validates docker-compose.yml with no engine; where the docker client lacks the
 # compose plugin, we build compose (standalone) from the Go module proxy.
@@ -33,7 +33,7 @@ export PATH := $(VENV)/bin:$(PATH)
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(DEPS_STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(DEPS_STAMP): requirements.txt requirements-local.txt requirements-dev.txt pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "error: Python 3.12 not found (pyenv's 3.12.x or python3.12 on PATH); set PYTHON312=/path/to/python3.12" >&2; exit 1; }
 	@test -x $(PY) || $(PYTHON312) -m venv $(VENV)
 	@echo "installing Python dependencies into .venv"

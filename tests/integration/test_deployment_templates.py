@@ -9,6 +9,7 @@ Nothing here can reach AWS: dummy credentials and an endpoint on a closed local 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -204,7 +205,7 @@ def test_docker_compose_config_is_valid(profile: str) -> None:
         pytest.skip("no `docker compose` here; `make tools` builds one (it parses offline, no engine needed)")
     env = dict(os.environ, LOCALSTACK_AUTH_TOKEN="dummy-token")  # placeholder: config only parses
     result = subprocess.run(
-        [*command, "-f", str(COMPOSE), "--profile", profile, "config", "-q"],
+        [*command, "-f", str(COMPOSE), "--profile", profile, "--profile", "apps", "config", "-q"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -237,7 +238,7 @@ def published_ports(service: dict[str, Any]) -> list[tuple[str, int]]:
 @functools.cache
 def native_defaults() -> dict[str, str]:
     """The values infra/local/lib.sh computes with nothing set (sourced in a clean environment)."""
-    names = "KAFKA_PORT PG_PORT PG_USER PG_PASSWORD PG_DATABASE REDIS_PORT AWS_PORT LOCALSTACK_VERSION"
+    names = "KAFKA_PORT PG_PORT PG_USER PG_PASSWORD PG_DATABASE REDIS_PORT AWS_PORT API_PORT LOCALSTACK_VERSION"
     with tempfile.TemporaryDirectory() as state_dir:  # lib.sh creates its state folders when sourced
         script = f'source "{LIB_SH}" && for v in {names}; do printf "%s=%s\\n" "$v" "${{!v}}"; done'
         result = subprocess.run(
@@ -266,6 +267,7 @@ def expected_host_ports() -> dict[str, int]:
         "redis": redis_port,
         "localstack": aws_port,
         "moto": aws_port,
+        "api": urlsplit(defaults.dashboard_url).port,
     }
     native = native_defaults()
     from_lib_sh = {
@@ -274,6 +276,7 @@ def expected_host_ports() -> dict[str, int]:
         "redis": int(native["REDIS_PORT"]),
         "localstack": int(native["AWS_PORT"]),
         "moto": int(native["AWS_PORT"]),
+        "api": int(native["API_PORT"]),
     }
     assert from_settings == from_lib_sh, "settings.py and infra/local/lib.sh disagree on the local ports"
     return from_settings
@@ -287,6 +290,39 @@ def test_compose_publishes_exactly_the_native_ports_on_loopback(compose: dict[st
     }
     exposed = [(name, ip, port) for name, ports in published.items() for ip, port in ports if ip != LOOPBACK]
     assert not exposed, f"ports published beyond {LOOPBACK}: {exposed}"
+
+
+APP_SERVICES = {"migrate": "alembic", "api": "customersignal.local.serve", "esm": "customersignal.local.esm"}
+APP_SERVICES |= {"scheduler": "customersignal.local.schedule"}
+
+
+def test_compose_runs_the_application_processes_as_make_up_does(compose: dict[str, Any]) -> None:
+    services: dict[str, dict[str, Any]] = compose["services"]
+    dockerfile = ROOT / services["migrate"]["build"]["dockerfile"]
+    assert dockerfile.is_file()
+    for name, program in APP_SERVICES.items():
+        service = services[name]
+        assert service["profiles"] == ["apps"], f"{name}: `make up` runs the apps natively; compose only on request"
+        assert service["image"] == services["migrate"]["image"], f"{name}: one image for every process"
+        command = service["command"]
+        assert program in command, f"{name} runs {command}"
+        if program.startswith("customersignal."):
+            assert importlib.util.find_spec(program) is not None, f"{name}: {program} does not exist"
+            assert "--template=template.yaml" in command, f"{name}: template.yaml is the wiring"
+        if name != "migrate":
+            assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        env = service["environment"]
+        # the other services by name, on the ports they listen on inside the network
+        internal_kafka = next(a for a in services["redpanda"]["command"] if a.startswith("--advertise-kafka-addr="))
+        assert f"internal://{env['CS_KAFKA_BOOTSTRAP']}" in internal_kafka
+        assert (env["CS_PG_HOST"], env["CS_PG_PORT"]) == ("postgres", "5432")
+        assert urlsplit(env["CS_REDIS_URL"]).hostname == "redis"
+        assert env["CS_AWS_ENDPOINT_URL"] == "http://aws:4566"
+    for emulator in ("localstack", "moto"):  # whichever profile runs answers as aws:4566
+        assert services[emulator]["networks"]["default"]["aliases"] == ["aws"]
+        assert str(services[emulator]["ports"][0]).endswith(":4566")
+    assert "--site=dashboard/dist" in services["api"]["command"]
+    assert "COPY --from=dashboard /dashboard/dist dashboard/dist" in dockerfile.read_text()
 
 
 def test_compose_mirrors_native_settings(compose: dict[str, Any]) -> None:
