@@ -154,6 +154,7 @@ bench: services migrate ## run the benchmarks; figures (with same-run baselines)
 	$(PY) bench/aggregator_bench.py
 	$(PY) bench/dashboard_bench.py
 	$(PY) bench/alerts_bench.py
+	$(PY) bench/cost_bench.py
 
 wipe: down ## stop the services and delete their data (keeps the caches)
 	rm -rf "$${CS_STATE_DIR:-.state}"

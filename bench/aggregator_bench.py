@@ -111,10 +111,13 @@ def reset(db: pg8000.native.Connection) -> None:
     db.run("DELETE FROM event_types")
 
 
-def time_aggregator(batches: list[list[KafkaRecord]], ports: AggregatorPorts) -> float:
-    started = time.perf_counter()
+def time_aggregator(batches: list[list[KafkaRecord]], ports: AggregatorPorts, cpu_ms: list[float]) -> float:
+    """Events/s; appends this process's CPU per batch to ``cpu_ms`` (what Lambda would bill as compute,
+    the rest of a batch's time being spent waiting on Postgres, Redis and Kafka)."""
+    started, cpu_started = time.perf_counter(), time.process_time()
     counted = sum(apply_batch(batch, ports, datetime.now(UTC)).counted for batch in batches)
     elapsed = time.perf_counter() - started
+    cpu_ms.append((time.process_time() - cpu_started) * 1000 / len(batches))
     assert counted == len({(r.key, r.value) for b in batches for r in b}), "aggregator count is not exact"
     return sum(map(len, batches)) / elapsed
 
@@ -217,9 +220,10 @@ def main() -> int:
 
     dlq = KafkaDeadLetterPublisher(settings, {"bootstrap.servers": settings.kafka_bootstrap}, client_id="bench")
     samples: dict[str, list[float]] = {"aggregator": [], "aggregator_2p": [], "copy": [], "store": [], "redis": []}
+    cpu_ms_per_batch: list[float] = []
     streams = by_partition(batches, 2)
     cases: dict[str, Callable[[], float]] = {
-        "aggregator": lambda: time_aggregator(batches, fresh_ports()),
+        "aggregator": lambda: time_aggregator(batches, fresh_ports(), cpu_ms_per_batch),
         "aggregator_2p": lambda: time_aggregator_parallel(streams, settings, prefix),
         "copy": lambda: time_copy(batches, db),
         "store": lambda: time_store_only(batches, db),
@@ -242,6 +246,7 @@ def main() -> int:
     print("measuring: freshness (POST -> count in Redis) through the local API and event-source mapping ...")
     freshness = measure_freshness(PlatformSettings(), DATABASE)
     write_results({name: median_of(values) for name, values in samples.items()}, samples, freshness)
+    write_batch_cost(1000 * BATCH / median_of(samples["aggregator"]), median_of(cpu_ms_per_batch))
     return 0
 
 
@@ -279,6 +284,13 @@ def write_results(medians: dict[str, float], samples: dict[str, list[float]], fr
     )
     (out / "aggregator-results.json").write_text(
         json.dumps({"medians": medians, "samples": samples, "freshness": freshness}, indent=2)
+    )
+
+
+def write_batch_cost(wall_ms: float, cpu_ms: float) -> None:
+    """Per 1,000-event batch, for bench/cost_bench.py: wall time and this process's CPU time."""
+    (ROOT / "bench" / "aggregator-batch.json").write_text(
+        json.dumps({"batch_events": BATCH, "wall_ms": wall_ms, "cpu_ms": cpu_ms}, indent=2)
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -12,7 +13,8 @@ from pathlib import Path
 import pg8000.native
 import pytest
 import redis
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient
 
 from customersignal import cli
 from customersignal.adapters.hot_store import HotKeys, RedisHotStore
@@ -233,3 +235,31 @@ def test_maintain_prunes_past_the_dedup_window_and_keeps_everything_inside_it(
     assert agg_db.run("SELECT sum(event_count)::int, sum(unique_users)::int FROM metrics_day") == [[25, 25]]
     # And a retry of a recent event is still recognised as a duplicate
     assert apply_batch(records([recent_events[0]], first_offset=100), ports, NOW).duplicates == 1
+
+
+def test_topics_checks_then_creates_both_topics_with_their_partitions(
+    settings: PlatformSettings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given fresh names for both topics (nothing exists yet)
+    events, dlq = f"it-events-{uuid.uuid4().hex[:8]}", f"it-dlq-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("CS_KAFKA_EVENTS_TOPIC", events)
+    monkeypatch.setenv("CS_KAFKA_DLQ_TOPIC", dlq)
+    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+    try:
+        # When checked first: refused, with what to do
+        code, out, err = run_cli(capsys, "topics", "--check")
+        assert code == 1
+        assert f"{events}: 0 partitions (wants 12)" in out
+        assert "run without --check to create them" in err
+        # When created (one broker here: one replica), then checked again
+        code, out, err = run_cli(capsys, "topics", "--replication-factor", "1")
+        assert code == 0, err
+        code, out, err = run_cli(capsys, "topics", "--check")
+        # Then both exist with the partitions topology.py declares
+        assert code == 0, err
+        assert f"{events}: 12 partitions (wants 12)" in out
+        assert f"{dlq}: 3 partitions (wants 3)" in out
+    finally:
+        for future in admin.delete_topics([events, dlq], operation_timeout=30).values():
+            with contextlib.suppress(KafkaException):
+                future.result()

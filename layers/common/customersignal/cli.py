@@ -26,7 +26,7 @@ from pg8000.exceptions import DatabaseError
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from customersignal import cli_pipeline, cli_status
+from customersignal import cli_pipeline, cli_status, cli_topics
 from customersignal.adapters.key_cache import invalidate_cached_key
 from customersignal.adapters.key_store import error_field, sqlstate
 from customersignal.adapters.postgres import connect
@@ -275,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the key's scopes (default ingest); read,admin signs in to the dashboard",
     )
     cli_status.register(nouns, _command)
+    cli_topics.register(nouns, _command)
     cli_pipeline.register(nouns, _command)
     return parser
 

@@ -37,9 +37,14 @@ def wait_for_broker(admin: AdminClient, timeout_s: float) -> ClusterMetadata:
     raise TimeoutError(f"no Kafka metadata within {timeout_s}s (last error: {last_error})")
 
 
-def ensure_topics(admin: AdminClient, partitions_by_topic: dict[str, int], timeout_s: float = 30.0) -> None:
+def ensure_topics(
+    admin: AdminClient, partitions_by_topic: dict[str, int], timeout_s: float = 30.0, replication_factor: int = 1
+) -> None:
     """Create missing topics (replication 1 locally) and wait until every partition has a leader."""
-    new = [NewTopic(name, num_partitions=n, replication_factor=1) for name, n in partitions_by_topic.items()]
+    new = [
+        NewTopic(name, num_partitions=n, replication_factor=replication_factor)
+        for name, n in partitions_by_topic.items()
+    ]
     for future in admin.create_topics(new, operation_timeout=timeout_s).values():
         try:
             future.result()

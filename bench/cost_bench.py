@@ -1,0 +1,208 @@
+"""`make bench`, cost part: what a million events cost on AWS, from handler time measured here and list prices.
+
+Lambda bills memory (GB) x duration, plus a price per request. Its CPU share grows with memory (1,769 MB is
+one vCPU), so a handler's CPU time measured here on one core lasts about CPU x 1769 / MemorySize on a
+smaller function; the time spent waiting (Kafka acknowledgements, Postgres, Redis) does not scale. So:
+
+    billed ms = cpu_ms x max(1, 1769 / MemorySize) + (wall_ms - cpu_ms)
+
+Measured in this run:
+- the API handler (the Chalice app from template.yaml, called with REST proxy events as API Gateway calls
+  it, against the local Kafka and Redis), one invocation at a time: median CPU and wall time per request,
+  for a single event and for 100 events per request, and the bytes it writes to stdout (CloudWatch Logs
+  ingestion: the JSON logs and EMF metrics), with metrics on as on AWS;
+- the aggregator per 1,000-event batch: bench/aggregator-results' same-stack run (aggregator_bench.py
+  writes bench/aggregator-batch.json; run it first, as `make bench` does).
+Prices: us-east-1, x86, on-demand list prices (checked 2026-11): Lambda $0.20 per million requests and
+$0.0000166667 per GB-second; API Gateway REST $3.50 per million requests (first 333 M a month); CloudWatch
+Logs ingestion $0.50 per GB. Free tiers are left out. Fixed monthly costs (MSK, RDS/Aurora, ElastiCache,
+NAT) do not depend on the event count: docs/deploy.md lists them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ingest_bench import write_bodies
+
+from customersignal.adapters.kafka_admin import admin_client, ensure_topics
+from customersignal.adapters.postgres import connect
+from customersignal.adapters.tenant_admin import TenantAdmin
+from customersignal.domain.auth import Scope
+from customersignal.local.runtime import LambdaContext
+from customersignal.local.serve import load_app, read_spec, template_environment
+from customersignal.settings import PlatformSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+VCPU_MB = 1769
+LAMBDA_PER_REQUEST = 0.20 / 1e6
+LAMBDA_PER_GB_S = 0.0000166667
+API_GATEWAY_REST_PER_REQUEST = 3.50 / 1e6
+LOGS_PER_GB = 0.50
+INVOCATIONS = {1: 2000, 100: 200}  # events per request -> invocations measured
+MILLION = 1_000_000
+
+
+@dataclass(frozen=True)
+class HandlerTime:
+    name: str
+    events: int  # per invocation
+    memory_mb: int
+    cpu_ms: float
+    wall_ms: float
+    stdout_bytes: float | None  # None: not measured
+
+    @property
+    def billed_ms(self) -> float:
+        return self.cpu_ms * max(1.0, VCPU_MB / self.memory_mb) + max(0.0, self.wall_ms - self.cpu_ms)
+
+    def cost_per_million_events(self, gateway_per_request: float) -> dict[str, float]:
+        invocations = MILLION / self.events
+        return {
+            "api_gateway": invocations * gateway_per_request,
+            "lambda_requests": invocations * LAMBDA_PER_REQUEST,
+            "lambda_compute": invocations * (self.memory_mb / 1024) * (self.billed_ms / 1000) * LAMBDA_PER_GB_S,
+            "logs": invocations * (self.stdout_bytes or 0.0) / 1e9 * LOGS_PER_GB,
+        }
+
+
+def proxy_event(body: bytes, key: str) -> dict[str, Any]:
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}", "Host": "api.example.com"}
+    return {
+        "resource": "/v1/events",
+        "path": "/v1/events",
+        "httpMethod": "POST",
+        "headers": headers,
+        "multiValueHeaders": {name: [value] for name, value in headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": "/v1/events",
+            "httpMethod": "POST",
+            "path": "/v1/events",
+            "stage": "bench",
+            "requestId": str(uuid.uuid4()),
+            "identity": {"sourceIp": "127.0.0.1"},
+        },
+        "body": body.decode(),
+        "isBase64Encoded": False,
+    }
+
+
+def measure(call: Callable[[], dict[str, Any]], invocations: int) -> tuple[float, float, float]:
+    """Median CPU ms and wall ms per invocation, and stdout bytes per invocation (fd 1 sent to a file)."""
+    cpu, wall = [], []
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 1)
+        try:
+            for _ in range(invocations):
+                wall_started, cpu_started = time.perf_counter(), time.process_time()
+                answer = call()
+                cpu.append((time.process_time() - cpu_started) * 1000)
+                wall.append((time.perf_counter() - wall_started) * 1000)
+                assert answer["statusCode"] == 200, answer
+            sys.stdout.flush()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        written = sink.seek(0, os.SEEK_END)
+    return statistics.median(cpu), statistics.median(wall), written / invocations
+
+
+def api_handler_times(settings: PlatformSettings) -> list[HandlerTime]:
+    spec = read_spec(ROOT / "template.yaml", "ApiFunction")
+    os.environ.update(template_environment(spec)[0])
+    os.environ.update({"CS_KAFKA_EVENTS_TOPIC": "bench_events", "POWERTOOLS_METRICS_DISABLED": "false"})
+    ensure_topics(admin_client(settings.kafka_bootstrap), {"bench_events": 12})
+    admin = TenantAdmin(lambda: connect(settings))
+    slug = f"cost{uuid.uuid4().hex[:6]}"
+    admin.create_tenant("Cost benchmark", slug)
+    admin.create_project(slug, "Load", "load", rate_limit_per_s=10_000_000, burst=10_000_000)
+    _, key = admin.create_key(slug, "load", [Scope.INGEST], "cost bench")
+    app = load_app(spec)
+    context = LambdaContext("ApiFunction", timeout_s=spec.timeout_s, memory_mb=spec.memory_mb, log_stream_name="b")
+    times = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for per_request, invocations in INVOCATIONS.items():
+            bodies = write_bodies(Path(scratch, f"{per_request}.ndjson"), per_request)
+            events = iter([proxy_event(b, key.secret) for b in bodies] * (1 + 2 * invocations // len(bodies)))
+            invoke = functools.partial(lambda stream: app(next(stream), context), events)
+            measure(invoke, invocations // 4)  # warm: connections, caches
+            cpu, wall, out = measure(invoke, invocations)
+            name = "API, 1 event per request" if per_request == 1 else f"API, {per_request} events per request"
+            times.append(HandlerTime(name, per_request, spec.memory_mb, cpu, wall, out))
+    return times
+
+
+def aggregator_time() -> HandlerTime:
+    batch = json.loads((ROOT / "bench" / "aggregator-batch.json").read_text())
+    memory = read_spec(ROOT / "template.yaml", "AggregatorFunction").memory_mb
+    # its logs are not measured here (apply_batch runs without the handler's logger): a few lines per batch
+    return HandlerTime("aggregator, per 1,000-event batch", batch["batch_events"], memory, batch["cpu_ms"],
+                       batch["wall_ms"], None)  # fmt: skip
+
+
+def main() -> int:
+    if not (ROOT / "bench" / "aggregator-batch.json").is_file():
+        print("error: run bench/aggregator_bench.py first (`make bench` does)", file=sys.stderr)
+        return 2
+    settings = PlatformSettings()
+    print("measuring: API handler time per invocation (single events, then 100-event batches) ...", flush=True)
+    handlers = [*api_handler_times(settings), aggregator_time()]
+    write_results(handlers)
+    return 0
+
+
+def write_results(handlers: list[HandlerTime]) -> None:
+    rows, totals = [], {}
+    for h in handlers:
+        gateway = API_GATEWAY_REST_PER_REQUEST if h.name.startswith("API") else 0.0
+        parts = h.cost_per_million_events(gateway)
+        totals[h.name] = sum(parts.values())
+        logged = "-" if h.stdout_bytes is None else f"{h.stdout_bytes:,.0f}"
+        rows.append(
+            f"| {h.name} | {h.memory_mb} | {h.cpu_ms:,.2f} | {h.wall_ms:,.2f} | {h.billed_ms:,.2f} |"
+            f" {logged} | ${parts['api_gateway']:,.3f} | ${parts['lambda_requests']:,.3f} |"
+            f" ${parts['lambda_compute']:,.3f} | ${parts['logs']:,.3f} | **${totals[h.name]:,.3f}** |"
+        )
+    aggregate = totals["aggregator, per 1,000-event batch"]
+    single, batched = totals["API, 1 event per request"], totals["API, 100 events per request"]
+    lines = [
+        "## AWS cost per million events (us-east-1 list prices; Lambda billed time modelled from this run)",
+        "",
+        "| handler | memory MB | CPU ms | wall ms | billed ms | stdout bytes | API Gateway | Lambda requests"
+        " | Lambda compute | Logs | per million events |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *rows,
+        "",
+        f"Ingest + aggregate, per million events: **${single + aggregate:,.2f}** sent one per request,"
+        f" **${batched + aggregate:,.2f}** sent 100 per request (before the fixed monthly costs of MSK, the"
+        " database, Redis and NAT; docs/deploy.md). The aggregator's log bytes are not measured (`-`): it"
+        " writes a few lines per 1,000-event batch.",
+    ]
+    text = "\n".join(lines) + "\n"
+    print("\n" + text)
+    out = ROOT / "bench"
+    (out / "cost-results.md").write_text(f"# Cost benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)\n\n{text}")
+    document = [asdict(h) | {"billed_ms": h.billed_ms, "per_million_events": totals[h.name]} for h in handlers]
+    (out / "cost-results.json").write_text(json.dumps(document, indent=2))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
