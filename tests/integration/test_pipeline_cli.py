@@ -7,7 +7,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pg8000.native
@@ -17,6 +17,7 @@ from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from customersignal import cli
+from customersignal.adapters import pipeline_maintenance
 from customersignal.adapters.hot_store import HotKeys, RedisHotStore
 from customersignal.domain.aggregation import BucketKey, minute_bucket
 from customersignal.domain.batch_apply import AggregatorPorts, apply_batch
@@ -215,8 +216,6 @@ def test_maintain_prunes_past_the_dedup_window_and_keeps_everything_inside_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Given events counted 9 days ago (past the 8-day window) and 6 days ago (inside it)
-    from customersignal.adapters import pipeline_maintenance
-
     monkeypatch.setattr(pipeline_maintenance, "CHUNK", 7)  # several chunks per table
     ref = add_tenant(agg_db)
     old, recent = NOW - timedelta(days=9), NOW - timedelta(days=6)
@@ -235,6 +234,38 @@ def test_maintain_prunes_past_the_dedup_window_and_keeps_everything_inside_it(
     assert agg_db.run("SELECT sum(event_count)::int, sum(unique_users)::int FROM metrics_day") == [[25, 25]]
     # And a retry of a recent event is still recognised as a duplicate
     assert apply_batch(records([recent_events[0]], first_offset=100), ports, NOW).duplicates == 1
+
+
+def test_maintain_drops_raw_event_partitions_past_the_retention_only(
+    cli_env: None,
+    agg_db: pg8000.native.Connection,
+    make_ports: Callable[..., AggregatorPorts],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given daily partitions from 20 to 5 days ago, and one event counted 15 days ago and one 9 days ago
+    today = datetime.now(UTC).date()
+    agg_db.run("SELECT ensure_event_partitions(:a, :b)", a=today - timedelta(days=20), b=today - timedelta(days=5))
+    ref = add_tenant(agg_db)
+    at_15, at_9 = (datetime.now(UTC) - timedelta(days=d) for d in (15, 9))
+    apply_batch(records([envelope(ref, at=at_15, received=at_15), envelope(ref, at=at_9, received=at_9)]),
+                make_ports(), datetime.now(UTC))  # fmt: skip
+    # When a retention shorter than the lateness horizon is asked for: refused, nothing dropped
+    code, _, err = run_cli(capsys, "maintain", "--events-retention-days", "3")
+    assert code == 2
+    assert "at least 8 days" in err
+    # When maintain runs with a 10-day retention
+    code, out, err = run_cli(capsys, "maintain", "--events-retention-days", "10")
+    # Then partitions of days before today - 10 are gone, with their event; the rest stay
+    assert code == 0, err
+    left = {name for (name,) in agg_db.run(pipeline_maintenance.EVENT_PARTITIONS)}
+    oldest_kept = today - timedelta(days=10)
+    assert f"events_p{oldest_kept:%Y%m%d}" in left
+    assert f"events_p{oldest_kept - timedelta(days=1):%Y%m%d}" not in left
+    assert not any(name < f"events_p{oldest_kept:%Y%m%d}" for name in left)
+    assert agg_db.run("SELECT count(*)::int FROM events") == [[1]]
+    assert "partitions dropped (retention): events_p" in out
+    # And the counts, which live in the metrics tables, keep both events
+    assert agg_db.run("SELECT sum(event_count)::int FROM metrics_day") == [[2]]
 
 
 def test_topics_checks_then_creates_both_topics_with_their_partitions(

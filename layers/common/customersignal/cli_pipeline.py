@@ -3,7 +3,7 @@
     customersignal rebuild-hot                     # restore Redis's 48 h window from Postgres
     customersignal dlq list [--reason R] [--tenant ID] [--all]
     customersignal dlq replay [--id N ...] [--reason R] [--tenant ID] [--dry-run]
-    customersignal maintain                        # prune the dedup window and old membership, add partitions
+    customersignal maintain [--events-retention-days N]   # prune dedup and membership, add/expire partitions
 
 Long commands report progress on stderr and a summary on stdout. Ctrl-C stops them between steps; every
 step is idempotent, so running the command again finishes the job and loses nothing.
@@ -22,7 +22,7 @@ import redis
 from customersignal.adapters import dead_letter_admin as letters
 from customersignal.adapters.hot_rebuild import hot_window_updates, window_hours
 from customersignal.adapters.hot_store import RedisHotStore
-from customersignal.adapters.pipeline_maintenance import ensure_partitions, prune
+from customersignal.adapters.pipeline_maintenance import MIN_RETENTION_DAYS, MaintenanceReport, run_maintenance
 from customersignal.adapters.postgres import connect
 from customersignal.domain.hot_window import HOT_WINDOW
 
@@ -66,19 +66,16 @@ def rebuild_hot(args: argparse.Namespace, deps: Deps) -> int:
 
 def maintain(args: argparse.Namespace, deps: Deps) -> int:
     db = connect(deps.settings)
-    totals: dict[str, int] = {}
+    report = MaintenanceReport()
     try:
-        created = ensure_partitions(db)
-        for table, deleted in prune(db, datetime.now(UTC)):
-            totals[table] = totals.get(table, 0) + deleted
-            _progress(deps.err, f"{table}: {totals[table]} rows pruned")
+        for line in run_maintenance(db, datetime.now(UTC), args.events_retention_days, report):
+            _progress(deps.err, line)
     except KeyboardInterrupt:
-        print(f"\ninterrupted; pruned so far: {totals}. Each chunk committed: run it again to finish", file=deps.err)
+        print(f"\ninterrupted; so far: {report.summary()}. Each step committed: run it again", file=deps.err)
         return EXIT_INTERRUPTED
     finally:
         db.close()
-    pruned = ", ".join(f"{table} {n}" for table, n in totals.items())
-    print(f"raw-event partitions created: {created}; rows pruned: {pruned}", file=deps.out)
+    print(report.summary(), file=deps.out)
     return EXIT_OK
 
 
@@ -128,6 +125,13 @@ def dlq_replay(args: argparse.Namespace, deps: Deps) -> int:
     return EXIT_OK
 
 
+def _retention(text: str) -> int:
+    days = int(text)
+    if days < MIN_RETENTION_DAYS:
+        raise argparse.ArgumentTypeError(f"at least {MIN_RETENTION_DAYS} days (late events may still arrive)")
+    return days
+
+
 def _filter(args: argparse.Namespace) -> letters.LetterFilter:
     return letters.LetterFilter(
         status=None if getattr(args, "all", False) else "new",
@@ -141,7 +145,18 @@ def register(
     nouns: argparse._SubParsersAction[argparse.ArgumentParser], command: Callable[..., argparse.ArgumentParser]
 ) -> None:
     command(nouns, "rebuild-hot", "restore the Redis hot window (48 h) from Postgres", rebuild_hot)
-    command(nouns, "maintain", "prune dedup keys and unique-user membership past 8 days; add partitions", maintain)
+    upkeep = command(
+        nouns,
+        "maintain",
+        "prune dedup keys and unique-user membership past 8 days; add (and expire) partitions",
+        maintain,
+    )
+    upkeep.add_argument(
+        "--events-retention-days",
+        type=_retention,
+        metavar="DAYS",
+        help=f"also drop raw-event partitions older than DAYS (at least {MIN_RETENTION_DAYS}); default: keep all",
+    )
     dlq = nouns.add_parser("dlq", help="list and replay dead-lettered records").add_subparsers(
         dest="verb", required=True
     )

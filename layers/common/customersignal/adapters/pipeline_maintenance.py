@@ -4,7 +4,10 @@
   promise is at least 7 days, and a day of slack covers clock skew and a slow job.
 - ``metrics_*_users`` membership is needed only while a bucket can still change; a bucket older than the
   lateness horizon (the same 8 days) keeps its final ``unique_users`` and loses its membership rows.
-- ``events`` gets today's and the next two days' partitions (the aggregator also does this at start).
+- ``events`` gets today's and the next two days' partitions (the aggregator also does this at start), and
+  with a retention set, loses its daily partitions older than that (a whole table dropped at once, no
+  row-by-row delete). The retention cannot be shorter than the lateness horizon (8 days): a late event
+  for a dropped day would land in ``events_default``.
 Deletes run in chunks of ``CHUNK`` rows, each its own short transaction, so a big backlog never holds
 long locks and an interrupted run has done part of the job and can be run again.
 """
@@ -12,12 +15,20 @@ long locks and an interrupted run has done part of the job and can be run again.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 import pg8000.native
 
 DEDUP_WINDOW = timedelta(days=8)
+MIN_RETENTION_DAYS = 8
 CHUNK = 10_000
+EVENT_PARTITIONS = """
+SELECT c.relname
+FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+WHERE p.relname = 'events' AND c.relname ~ '^events_p[0-9]{8}$'
+ORDER BY c.relname
+"""
 
 PRUNE_DEDUP = """
 WITH doomed AS (
@@ -59,3 +70,44 @@ def prune(db: pg8000.native.Connection, now: datetime) -> Iterator[tuple[str, in
 
 def ensure_partitions(db: pg8000.native.Connection) -> int:
     return int(db.run(ENSURE_PARTITIONS)[0][0])
+
+
+def drop_expired_partitions(db: pg8000.native.Connection, today: date, retention_days: int) -> list[str]:
+    """Drop the raw-event partitions of days older than ``retention_days`` before ``today``; their names."""
+    if retention_days < MIN_RETENTION_DAYS:
+        raise ValueError(f"the raw-event retention must be at least {MIN_RETENTION_DAYS} days (the lateness horizon)")
+    oldest_kept = today - timedelta(days=retention_days)
+    dropped = []
+    for (name,) in db.run(EVENT_PARTITIONS):
+        if datetime.strptime(name.removeprefix("events_p"), "%Y%m%d").date() < oldest_kept:
+            db.run(f'DROP TABLE "{name}"')  # the name matched ^events_p[0-9]{8}$ above
+            dropped.append(name)
+    return dropped
+
+
+@dataclass
+class MaintenanceReport:
+    partitions_created: int = 0
+    pruned: dict[str, int] = field(default_factory=dict)
+    partitions_dropped: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        pruned = ", ".join(f"{table} {n}" for table, n in self.pruned.items()) or "none"
+        dropped = ", ".join(self.partitions_dropped) or "none"
+        return (
+            f"raw-event partitions created: {self.partitions_created}; rows pruned: {pruned}; "
+            f"partitions dropped (retention): {dropped}"
+        )
+
+
+def run_maintenance(
+    db: pg8000.native.Connection, now: datetime, retention_days: int | None, report: MaintenanceReport
+) -> Iterator[str]:
+    """Every step in order, filling ``report`` as it goes; yields a progress line after each chunk."""
+    report.partitions_created = ensure_partitions(db)
+    for table, deleted in prune(db, now):
+        report.pruned[table] = report.pruned.get(table, 0) + deleted
+        yield f"{table}: {report.pruned[table]} rows pruned"
+    if retention_days is not None:
+        report.partitions_dropped = drop_expired_partitions(db, now.date(), retention_days)
+        yield f"partitions dropped: {len(report.partitions_dropped)}"
