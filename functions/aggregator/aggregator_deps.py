@@ -15,7 +15,9 @@ from customersignal.adapters.pg_alert_store import PostgresAlertStore
 from customersignal.adapters.postgres import connect, resolve_credentials
 from customersignal.adapters.secret_box import SecretBox, webhook_key
 from customersignal.adapters.sns_alerts import SnsAlertChannel, alerts_topic_arn
+from customersignal.adapters.tracing_setup import build_tracer
 from customersignal.domain.batch_apply import AggregatorPorts
+from customersignal.ports import Tracer
 from customersignal.settings import AggregatorSettings
 
 
@@ -34,6 +36,11 @@ def get_ports() -> AggregatorPorts:
         hot_store=RedisHotStore(hot),
         consumer_group=settings.aggregator_consumer_group,
     )
+
+
+@functools.cache
+def get_tracer() -> Tracer:
+    return build_tracer(AggregatorSettings(), "customersignal-aggregator")
 
 
 @functools.cache

@@ -11,19 +11,23 @@ mapping retries the batch, which the offset fence makes harmless.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
-from aggregator_deps import get_fast_path_channel, get_fast_path_store, get_ports
+from aggregator_deps import get_fast_path_channel, get_fast_path_store, get_ports, get_tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from customersignal.domain.alert_evaluation import publish_pending
 from customersignal.domain.alert_fast_path import check_fast_path
 from customersignal.domain.batch_apply import BatchOutcome, apply_batch
-from customersignal.domain.kafka_records import parse_event
-from customersignal.domain.tracing import continue_or_start
+from customersignal.domain.envelope import TRACEPARENT_HEADER
+from customersignal.domain.kafka_records import KafkaRecord, parse_event
+from customersignal.domain.tracing import TraceContext, batch_trace
 from customersignal.observability import logger, metrics, publishes_metrics
+from customersignal.ports import AttributeValue, Span
 
 
 @publishes_metrics
@@ -31,22 +35,37 @@ from customersignal.observability import logger, metrics, publishes_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = parse_event(event)
     now = datetime.now(UTC)
-    outcome = apply_batch(records, get_ports(), now)
-    _report(outcome)
-    if outcome.counted_types:
-        _fast_path(outcome, now)
+    with _batch_span(records) as span:
+        logger.append_keys(trace_id=span.context.trace_id)
+        outcome = apply_batch(records, get_ports(), now)
+        _report(outcome)
+        for name, value in (("counted", outcome.counted), ("duplicates", outcome.duplicates)):
+            span.set_attribute(f"cs.events.{name}", value)
+        if outcome.counted_types:
+            _fast_path(outcome, now, span.context)
     return {"batchItemFailures": []}
 
 
-def _fast_path(outcome: BatchOutcome, now: datetime) -> None:
+def _batch_span(records: Sequence[KafkaRecord]) -> AbstractContextManager[Span]:
+    """One span per batch (never per record): a child of the trace when every record carries the same one
+    (so a single event's trace runs on through the aggregate and its alerts), else a new trace linked to
+    each record's."""
+    batch = batch_trace(record.header(TRACEPARENT_HEADER) for record in records)
+    attributes: dict[str, AttributeValue] = {"messaging.system": "kafka", "messaging.batch.message_count": len(records)}
+    return get_tracer().span(
+        "aggregate batch", kind="consumer", parent=batch.parent, links=batch.links, attributes=attributes
+    )
+
+
+def _fast_path(outcome: BatchOutcome, now: datetime, trace: TraceContext) -> None:
     """Short threshold rules, checked as counts change. The batch is committed already, and the scheduled
     evaluator judges the same window within a minute, so a failure here is logged, never raised."""
     try:
         store = get_fast_path_store()
-        report = check_fast_path(store, outcome.counted_types, now, continue_or_start(None).trace_id)
+        report = check_fast_path(store, outcome.counted_types, now, trace.trace_id)
         if report.transitions:
             channel, secrets = get_fast_path_channel()
-            publish_pending(store, channel, secrets, now, report)
+            publish_pending(store, channel, secrets, now, report, traceparent=trace.traceparent)
     except Exception:  # noqa: BLE001 - see the docstring
         logger.exception("alert fast path failed; the scheduled evaluator will judge the window")
         metrics.add_metric(name="AlertFastPathFailed", unit=MetricUnit.Count, value=1)

@@ -12,6 +12,8 @@ from customersignal.adapters.pipeline_lag import KafkaPipelineLag
 from customersignal.adapters.postgres import connect, resolve_credentials
 from customersignal.adapters.secret_box import SecretBox, webhook_key
 from customersignal.adapters.sns_alerts import SnsAlertChannel, alerts_topic_arn
+from customersignal.adapters.tracing_setup import build_tracer
+from customersignal.ports import Tracer
 from customersignal.settings import AlertSettings
 
 
@@ -38,3 +40,8 @@ def get_ports() -> AlertPorts:
         channel=SnsAlertChannel(aws.sns(), topic),
         secrets=SecretBox(webhook_key(settings, aws)),
     )
+
+
+@functools.cache
+def get_tracer() -> Tracer:
+    return build_tracer(AlertSettings(), "customersignal-alerts")

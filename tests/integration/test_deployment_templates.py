@@ -261,13 +261,15 @@ def expected_host_ports() -> dict[str, int]:
     assert kafka_port
     assert redis_port
     assert aws_port
+    api_port = urlsplit(defaults.dashboard_url).port
+    assert api_port
     from_settings = {
         "redpanda": kafka_port,
         "postgres": defaults.pg_port,
         "redis": redis_port,
         "localstack": aws_port,
         "moto": aws_port,
-        "api": urlsplit(defaults.dashboard_url).port,
+        "api": api_port,
     }
     native = native_defaults()
     from_lib_sh = {
@@ -349,7 +351,8 @@ def test_compose_mirrors_native_settings(compose: dict[str, Any]) -> None:
 def test_each_aws_endpoint_is_behind_its_own_profile(compose: dict[str, Any]) -> None:
     services: dict[str, dict[str, Any]] = compose["services"]
     assert {name: svc.get("profiles") for name, svc in services.items() if svc.get("profiles")} == {
-        name: [name] for name in AWS_SERVICES
+        **{name: [name] for name in AWS_SERVICES},
+        **{name: ["apps"] for name in APP_SERVICES},
     }
 
 

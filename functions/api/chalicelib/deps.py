@@ -20,13 +20,14 @@ from customersignal.adapters.key_store import PostgresKeyStore
 from customersignal.adapters.postgres import connect, resolve_credentials
 from customersignal.adapters.rate_lease import LeasedRateLimiter
 from customersignal.adapters.rate_limit import RedisTokenBucket
+from customersignal.adapters.tracing_setup import build_tracer
 from customersignal.domain.envelope import Envelope
 from customersignal.observability import metrics
-from customersignal.ports import EventPublisher, KeyLookup, RateLimiter
-from customersignal.settings import AwsSettings, KafkaSettings, PostgresSettings, RedisSettings
+from customersignal.ports import EventPublisher, KeyLookup, RateLimiter, Tracer
+from customersignal.settings import AwsSettings, KafkaSettings, PostgresSettings, RedisSettings, TracingSettings
 
 
-class ApiSettings(KafkaSettings, PostgresSettings, RedisSettings, AwsSettings):
+class ApiSettings(KafkaSettings, PostgresSettings, RedisSettings, AwsSettings, TracingSettings):
     """Exactly what the API function reads (template.yaml passes these)."""
 
 
@@ -70,3 +71,9 @@ def get_deps() -> ApiDeps:
         limiter=LeasedRateLimiter(RedisTokenBucket(hot)),
         publisher=TimedPublisher(KafkaEventPublisher(settings, kafka)),
     )
+
+
+@functools.cache
+def get_tracer() -> Tracer:
+    """Apart from ``get_deps``: every route has a span, and most routes need none of the ingest clients."""
+    return build_tracer(TracingSettings(), "customersignal-api")

@@ -14,6 +14,7 @@ import orjson
 from chalice import Blueprint, Response
 from chalice.app import Request
 
+from chalicelib.deps import get_tracer
 from customersignal.domain.errors import (
     Conflict,
     DomainError,
@@ -27,7 +28,7 @@ from customersignal.domain.errors import (
     Unavailable,
     UnsupportedMediaType,
 )
-from customersignal.domain.tracing import TraceContext, continue_or_start
+from customersignal.domain.tracing import TraceContext, parse_traceparent
 from customersignal.observability import logger
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
@@ -118,22 +119,30 @@ def require_json(ctx: RequestContext) -> None:
 
 
 def edge(bp: Blueprint) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
-    """Wrap a view: build its RequestContext, and turn domain errors into responses (the only place)."""
+    """Wrap a view: one server span per request (in the caller's trace when its ``traceparent`` is valid),
+    its RequestContext, and domain errors turned into responses (the only place)."""
 
     def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(view)
         def wrapper(**path_params: str) -> Response:
             request = bp.current_request
             request_id = str(request.context.get("requestId") or "")
-            trace = continue_or_start(request.headers.get("traceparent"))
-            # thread-local keys: the local gateway serves several requests per process at once
-            logger.thread_safe_clear_keys()
-            logger.thread_safe_append_keys(request_id=request_id, trace_id=trace.trace_id)
-            ctx = RequestContext(request, request_id, trace, datetime.now(UTC), time.perf_counter())
-            try:
-                return view(ctx, **path_params)
-            except DomainError as error:
-                return error_response(error, ctx)
+            route = str(request.context.get("resourcePath") or "")
+            attributes = {"http.request.method": request.method, "http.route": route, "cs.request_id": request_id}
+            parent = parse_traceparent(request.headers.get("traceparent"))
+            with get_tracer().span(
+                f"{request.method} {route}", kind="server", parent=parent, attributes=attributes
+            ) as span:
+                # thread-local keys: the local gateway serves several requests per process at once
+                logger.thread_safe_clear_keys()
+                logger.thread_safe_append_keys(request_id=request_id, trace_id=span.context.trace_id)
+                ctx = RequestContext(request, request_id, span.context, datetime.now(UTC), time.perf_counter())
+                try:
+                    response = view(ctx, **path_params)
+                except DomainError as error:
+                    response = error_response(error, ctx)
+                span.set_attribute("http.response.status_code", response.status_code)
+                return response
 
         return wrapper
 

@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 from customersignal.domain.aggregation import BatchAggregate, BucketKey
 from customersignal.domain.auth import ApiKeyRecord
@@ -16,6 +16,7 @@ from customersignal.domain.deadletters import DeadLetter
 from customersignal.domain.envelope import Envelope
 from customersignal.domain.hot_window import HotUpdate
 from customersignal.domain.record_decoding import DecodedRecord
+from customersignal.domain.tracing import TraceContext
 
 
 class Clock(Protocol):
@@ -118,4 +119,36 @@ class DeadLetterPublisher(Protocol):
 class HotStore(Protocol):
     def apply(self, update: HotUpdate) -> None:
         """Merge idempotently (totals by maximum, users by set union); raise ``Unavailable`` when down."""
+        ...
+
+
+# --- tracing ------------------------------------------------------------------------------------
+
+SpanKind = Literal["server", "consumer", "internal"]
+AttributeValue = str | bool | int | float
+
+
+class Span(Protocol):
+    @property
+    def context(self) -> TraceContext:
+        """This span's own W3C ids: its ``traceparent`` names it as the parent of what it causes."""
+        ...
+
+    def set_attribute(self, name: str, value: AttributeValue) -> None: ...
+
+
+class Tracer(Protocol):
+    """One span per request or batch (never per event): OpenTelemetry locally, X-Ray on AWS."""
+
+    def span(
+        self,
+        name: str,
+        *,
+        kind: SpanKind = "internal",
+        parent: TraceContext | None = None,
+        links: Sequence[TraceContext] = (),
+        attributes: Mapping[str, AttributeValue] | None = None,
+    ) -> AbstractContextManager[Span]:
+        """A span in ``parent``'s trace (its trace id and parent span id continued exactly), or the root of
+        a new trace when ``parent`` is None. It ends when the block exits; an exception marks it failed."""
         ...

@@ -118,6 +118,20 @@ class AlertTargetSettings(_Base):
     dashboard_url: str = Field(default="http://127.0.0.1:8000", description="links in notifications point here")
 
 
+class TracingSettings(_Base):
+    """Spans: OpenTelemetry SDK locally, Powertools Tracer (X-Ray) on AWS. Either way the W3C trace id the
+    client gets back is the one in Kafka, the aggregate and the alert notifications."""
+
+    tracing: Literal["otel", "xray", "off"] = Field(
+        default="otel", description="otel: OpenTelemetry SDK; xray: Powertools Tracer (deployed); off: ids only"
+    )
+    tracing_exporter: Literal["none", "console", "otlp", "memory"] = Field(
+        default="none",
+        description="where OpenTelemetry spans go: console (a JSON line each), otlp (OTEL_EXPORTER_OTLP_ENDPOINT); "
+        "none: no spans are made, only the W3C ids",
+    )
+
+
 class AggregatorSettings(
     KafkaSettings,
     PostgresSettings,
@@ -126,13 +140,20 @@ class AggregatorSettings(
     ConsumerGroupSettings,
     WebhookSettings,
     AlertTargetSettings,
+    TracingSettings,
 ):
     """Exactly what the aggregator function reads (template.yaml passes these); the alert settings are for its
     fast path (short threshold rules checked as counts change)."""
 
 
 class AlertSettings(
-    KafkaSettings, PostgresSettings, AwsSettings, WebhookSettings, ConsumerGroupSettings, AlertTargetSettings
+    KafkaSettings,
+    PostgresSettings,
+    AwsSettings,
+    WebhookSettings,
+    ConsumerGroupSettings,
+    AlertTargetSettings,
+    TracingSettings,
 ):
     """Exactly what the alert evaluator reads (template.yaml passes these)."""
 
@@ -145,5 +166,6 @@ class PlatformSettings(
     ConsumerGroupSettings,
     WebhookSettings,
     AlertTargetSettings,
+    TracingSettings,
 ):
     """Everything at once: for the CLI and the local runner, never for a single Lambda function."""

@@ -27,6 +27,7 @@ from customersignal.domain.errors import Unavailable
 from customersignal.domain.webhook_signing import envelope
 
 WEEK = timedelta(days=7)
+TRACEPARENT_ATTRIBUTE = "traceparent"  # SNS message attribute: the span that published the notification
 
 
 @dataclass(frozen=True)
@@ -197,10 +198,19 @@ def applied_step(rule: RuleSnapshot, result: Step, trace_id: str) -> AppliedStep
 
 
 def publish_pending(
-    store: AlertStore, channel: AlertChannel, secrets: SecretOpener, now: datetime, report: RunReport
+    store: AlertStore,
+    channel: AlertChannel,
+    secrets: SecretOpener,
+    now: datetime,
+    report: RunReport,
+    *,
+    traceparent: str | None = None,
 ) -> RunReport:
+    """``traceparent``: the publishing span (the evaluator run, or the aggregator batch of the fast path),
+    sent as the SNS message attribute of that name; the payload's ``trace_id`` stays the transition's."""
+
     def publish(notification: Notification) -> list[Delivery]:
-        return send(notification, channel, secrets, int(now.timestamp()))
+        return send(notification, channel, secrets, int(now.timestamp()), traceparent)
 
     for _notification, deliveries in store.deliver_pending(publish):
         report.notifications += 1
@@ -208,9 +218,17 @@ def publish_pending(
     return report
 
 
-def send(notification: Notification, channel: AlertChannel, secrets: SecretOpener, timestamp: int) -> list[Delivery]:
+def send(
+    notification: Notification,
+    channel: AlertChannel,
+    secrets: SecretOpener,
+    timestamp: int,
+    traceparent: str | None = None,
+) -> list[Delivery]:
     deliveries: list[Delivery] = []
     attributes = {"rule": str(notification.rule_id), "severity": notification.severity}
+    if traceparent:
+        attributes[TRACEPARENT_ATTRIBUTE] = traceparent
     for endpoint in notification.endpoints:
         secret = secrets.open(endpoint.sealed_secret, endpoint.endpoint_id)
         message = envelope(notification.webhook_id, timestamp, notification.payload, secret)
