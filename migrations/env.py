@@ -18,6 +18,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
+from customersignal.adapters.postgres import ssl_context
 from customersignal.settings import PostgresSettings
 
 config = context.config
@@ -55,7 +56,10 @@ def run_migrations_online() -> None:
     if url is None and isinstance(passed, Connection):
         _configure_and_run(passed)
         return
-    engine = create_engine(url or PostgresSettings().sqlalchemy_url(), poolclass=pool.NullPool)
+    settings = PostgresSettings()
+    # TLS as every other connection of ours (pg_sslmode); an explicit -x url is taken as it is
+    tls = {} if url else {"connect_args": {"ssl_context": ssl_context(settings)}}
+    engine = create_engine(url or settings.sqlalchemy_url(), poolclass=pool.NullPool, **tls)
     try:
         with engine.connect() as connection:
             _configure_and_run(connection)

@@ -18,7 +18,7 @@ from alembic.util import CommandError
 from migrate_plan import AheadOfCode, Migrated, migrations_hash
 from sqlalchemy import Engine, create_engine, pool
 
-from customersignal.adapters.postgres import open_socket
+from customersignal.adapters.postgres import connection_arguments, open_socket
 from customersignal.settings import PostgresSettings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -59,8 +59,7 @@ class AlembicMigrator:
 
         def connect() -> pg8000.dbapi.Connection:
             return pg8000.dbapi.connect(
-                user=settings.pg_user,
-                password=settings.pg_password.get_secret_value(),
+                **connection_arguments(settings),
                 database=settings.pg_database,
                 sock=open_socket(settings.pg_host, settings.pg_port, settings.pg_connect_timeout_s),
                 application_name=f"customersignal-{settings.stage}-migrate",

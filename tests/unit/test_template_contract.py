@@ -147,11 +147,12 @@ VALID = {
     "KafkaSecretArn": SECRET_ARN,
     "PostgresSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1234-AbCdEf",
     "RedisEndpoint": "master.cs-redis.abc123.use1.cache.amazonaws.com:6379",
+    "PostgresSslRootCert": "/opt/python/customersignal/certs/rds-global-bundle.pem",
 }
 
 
 def _evaluate(expr: Any, params: dict[str, str]) -> Any:
-    """Evaluate the rule functions the template uses (Ref, Fn::Equals/Not/And/Or) for given parameters."""
+    """Evaluate the rule functions the template uses (Ref, Fn::Equals/Not/And/Or/Contains) for given parameters."""
     if not isinstance(expr, dict):
         return expr
     if "Ref" in expr:
@@ -163,6 +164,7 @@ def _evaluate(expr: Any, params: dict[str, str]) -> Any:
         "Fn::Not": lambda: not values[0],
         "Fn::And": lambda: all(values),
         "Fn::Or": lambda: any(values),
+        "Fn::Contains": lambda: values[1] in values[0],
     }
     assert function in operations, f"the rule evaluator does not know {function}"
     return operations[function]()
@@ -200,6 +202,13 @@ def broken_rules(template: dict[str, Any], **overrides: str) -> set[str]:
             {"SelfManagedSource"},
         ),
         ({"Stage": "local", "MskClusterArn": MSK_ARN, "KafkaBootstrapServers": BROKERS}, {"StageIsNotLocal"}),
+        # raw events: kept (0), or dropped past the week in which late events still arrive
+        (
+            {"MskClusterArn": MSK_ARN, "KafkaBootstrapServers": BROKERS, "EventsRetentionDays": "7"},
+            {"RetentionPastLateness"},
+        ),
+        ({"MskClusterArn": MSK_ARN, "KafkaBootstrapServers": BROKERS, "EventsRetentionDays": "8"}, set()),
+        ({"MskClusterArn": MSK_ARN, "KafkaBootstrapServers": BROKERS, "EventsRetentionDays": "90"}, set()),
     ],
 )
 def test_rules_reject_inconsistent_kafka_choices(

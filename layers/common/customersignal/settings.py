@@ -6,12 +6,16 @@ mid-request. Every default works against the native local stack (`make services`
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_STAGE = "local"
+
+
+MIN_EVENTS_RETENTION_DAYS = 8  # the lateness horizon: a late event for a dropped day would have nowhere to go
 
 
 class _Base(BaseSettings):
@@ -43,6 +47,13 @@ class PostgresSettings(_Base):
     pg_password: SecretStr = SecretStr("customersignal")
     pg_database: str = "customersignal"
     pg_connect_timeout_s: float = 5.0
+    pg_sslmode: Literal["prefer", "require", "verify-full"] = Field(
+        default="prefer",
+        description="TLS to Postgres, as libpq's sslmode: prefer = TLS when the server offers it (unverified), "
+        "require = TLS or no connection (unverified), verify-full = TLS with the certificate checked against "
+        "pg_sslrootcert (or the system CAs) and the host name",
+    )
+    pg_sslrootcert: Path | None = Field(default=None, description="CA bundle for verify-full, e.g. RDS's")
     pg_secret_arn: str | None = Field(
         default=None,
         description="deployed stages: an RDS-style Secrets Manager secret that overrides the pg_* fields",
@@ -156,6 +167,21 @@ class AlertSettings(
     TracingSettings,
 ):
     """Exactly what the alert evaluator reads (template.yaml passes these)."""
+
+
+class MaintenanceSettings(PostgresSettings, AwsSettings):
+    """Exactly what the maintenance function reads (template.yaml passes these)."""
+
+    events_retention_days: int = Field(
+        default=0, ge=0, description="drop raw-event partitions older than this many days (0: keep them all)"
+    )
+
+    @field_validator("events_retention_days")
+    @classmethod
+    def _past_the_lateness_horizon(cls, days: int) -> int:
+        if 0 < days < MIN_EVENTS_RETENTION_DAYS:
+            raise ValueError(f"at least {MIN_EVENTS_RETENTION_DAYS} days (late events may still arrive), or 0")
+        return days
 
 
 class PlatformSettings(

@@ -28,12 +28,13 @@ def test_what_cannot_run_locally_is_refused_by_name(expression: str) -> None:
         period_s(expression)
 
 
-def test_the_template_schedules_the_alert_evaluator_every_minute_and_its_handler_imports() -> None:
+def test_the_template_schedules_the_evaluator_and_maintenance_and_their_handlers_import() -> None:
     jobs = scheduled_jobs(ROOT / "template.yaml")
     assert [(j.function.logical_id, j.event_name, j.every_s) for j in jobs] == [
-        ("AlertsEvaluatorFunction", "EveryMinute", 60)
+        ("AlertsEvaluatorFunction", "EveryMinute", 60),
+        ("MaintenanceFunction", "EverySixHours", 6 * 3600),
     ]
-    assert callable(import_handler(jobs[0].function))
+    assert all(callable(import_handler(job.function)) for job in jobs)
     event = scheduled_event(jobs[0], datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
     assert (event["source"], event["detail-type"], event["time"]) == (
         "aws.events",

@@ -20,8 +20,10 @@ from datetime import date, datetime, timedelta
 
 import pg8000.native
 
+from customersignal.settings import MIN_EVENTS_RETENTION_DAYS
+
 DEDUP_WINDOW = timedelta(days=8)
-MIN_RETENTION_DAYS = 8
+MIN_RETENTION_DAYS = MIN_EVENTS_RETENTION_DAYS
 CHUNK = 10_000
 EVENT_PARTITIONS = """
 SELECT c.relname

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import socket
-from typing import TYPE_CHECKING
+import ssl
+from typing import TYPE_CHECKING, TypedDict
 
 import pg8000.native
 from pydantic import BaseModel, Field, SecretStr
@@ -57,12 +58,44 @@ def open_socket(host: str, port: int, timeout_s: float) -> socket.socket:
     return sock
 
 
+def ssl_context(settings: PostgresSettings) -> ssl.SSLContext | None:
+    """pg8000's ``ssl_context`` for ``pg_sslmode``. None is pg8000's own default, libpq's "prefer": it asks for
+    TLS and takes it unverified when the server offers it (RDS does), plaintext otherwise (the local stack).
+    pg8000 refuses the connection when a context is given and the server has no TLS ("require")."""
+    if settings.pg_sslmode == "prefer":
+        return None
+    if settings.pg_sslmode == "require":
+        unverified = ssl.create_default_context()
+        unverified.check_hostname = False
+        unverified.verify_mode = ssl.CERT_NONE
+        return unverified
+    root = settings.pg_sslrootcert
+    return ssl.create_default_context(cafile=str(root) if root is not None else None)
+
+
+class ConnectionArguments(TypedDict):
+    user: str
+    password: str
+    host: str
+    ssl_context: ssl.SSLContext | None
+
+
+def connection_arguments(settings: PostgresSettings) -> ConnectionArguments:
+    """What every pg8000 connection of ours is opened with, but the socket and the database."""
+    return {
+        "user": settings.pg_user,
+        "password": settings.pg_password.get_secret_value(),
+        # with a socket given, pg8000 uses the host only for TLS: the name the certificate must carry
+        "host": settings.pg_host,
+        "ssl_context": ssl_context(settings),
+    }
+
+
 def connect(settings: PostgresSettings, *, database: str | None = None) -> pg8000.native.Connection:
     sock = open_socket(settings.pg_host, settings.pg_port, settings.pg_connect_timeout_s)
     try:
         return pg8000.native.Connection(
-            user=settings.pg_user,
-            password=settings.pg_password.get_secret_value(),
+            **connection_arguments(settings),
             database=database or settings.pg_database,
             sock=sock,
             application_name=f"customersignal-{settings.stage}",
