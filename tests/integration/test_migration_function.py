@@ -9,12 +9,10 @@ from __future__ import annotations
 import importlib
 import json
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -27,6 +25,7 @@ from customersignal.adapters.postgres import connect
 from customersignal.local.runtime import LambdaContext, import_handler, new_log_stream_name
 from customersignal.local.template import FunctionSpec, function_spec, load_template
 from customersignal.settings import PostgresSettings
+from tests.fixtures.http_server import QuietHandler, serving
 from tests.fixtures.postgres import ALEMBIC_INI
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,7 +72,7 @@ class ResponseUrl:
 def cfn() -> Iterator[ResponseUrl]:
     state = ResponseUrl(url="")
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_PUT(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             state.received.append((dict(self.headers), body))
@@ -81,16 +80,9 @@ def cfn() -> Iterator[ResponseUrl]:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/cloudformation-response?X-Amz-Signature=abc"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as base:
+        state.url = f"{base}/cloudformation-response?X-Amz-Signature=abc"
+        yield state
 
 
 def cfn_request(kind: str, url: str, migrations_hash: str | None = TEMPLATE_HASH) -> dict[str, Any]:

@@ -15,7 +15,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -39,6 +38,7 @@ from customersignal.settings import PlatformSettings
 from tests.fixtures.aggregator import add_tenant, envelope
 from tests.fixtures.aws import HttpReceiver
 from tests.fixtures.dashboard import dashboard_for, dashboard_redis_url
+from tests.fixtures.http_server import QuietHandler, serving
 from tests.fixtures.pipeline import running_esm
 from tests.integration.test_aggregator_handler import handler  # noqa: F401 - the template's handler, in process
 from tests.integration.test_alerts_e2e import AlertWorld, notifications, rule, tenant_with_endpoint
@@ -113,7 +113,7 @@ def _collected(service: str, span: ProtoSpan) -> CollectedSpan:
 def otlp_collector() -> Iterator[OtlpCollector]:
     collector = OtlpCollector()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             if self.headers.get("Content-Encoding") == "gzip":
@@ -126,16 +126,8 @@ def otlp_collector() -> Iterator[OtlpCollector]:
             self.end_headers()
             self.wfile.write(answer)
 
-        def log_message(self, format: str, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    collector.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield collector
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as collector.url:
+        yield collector
 
 
 @dataclass
