@@ -43,6 +43,7 @@ CONNECTIONS = 16
 WORKERS = int(os.environ.get("CS_API_WORKERS", "3"))
 THREADS = int(os.environ.get("CS_API_CONCURRENCY", "2"))
 BODIES = 2000
+WARMUP_S = 3
 
 
 @dataclass
@@ -81,10 +82,10 @@ def write_bodies(path: Path, per_request: int) -> list[bytes]:
     return bodies
 
 
-def run_wrk(url: str, key: str, bodies: Path, *, refused: bool = False) -> dict[str, float]:
+def run_wrk(url: str, key: str, bodies: Path, *, refused: bool = False, seconds: int = DURATION_S) -> dict[str, float]:
     env = {**os.environ, "BENCH_BODIES": str(bodies), "BENCH_KEY": key}
     script = ROOT / "bench" / "wrk_post.lua"
-    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{DURATION_S}s", "--timeout", "10s", "--latency"]
+    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
     command += ["-s", str(script), url]
     out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
     match = re.search(r"BENCH p50_us=(\d+) p99_us=(\d+) requests=(\d+) non2xx=(\d+) errors=(\d+)", out)
@@ -156,6 +157,7 @@ def measure_floor(topic: str, port: int, bodies: Path) -> dict[str, float]:
     that does no work (uvicorn, the API Gateway event, Chalice, the middleware, the error mapping)."""
     api = start_api(topic, port, POWERTOOLS_LOG_LEVEL="WARNING")
     try:
+        run_wrk(f"http://127.0.0.1:{port}/v1/events", "", bodies, refused=True, seconds=WARMUP_S)
         return run_wrk(f"http://127.0.0.1:{port}/v1/events", "", bodies, refused=True)
     finally:
         api.terminate()
@@ -182,6 +184,9 @@ def main() -> int:
         url = f"http://127.0.0.1:{port}/v1/events"
         api = start_api(topic, port)
         try:
+            # every worker builds its clients (Kafka, boto3, Postgres for the first key lookup) on its first
+            # requests: not what a steady load sees, so a short run warms them before anything is measured
+            run_wrk(url, new_key.secret, single_path, seconds=WARMUP_S)
             print("measuring: single-event requests through the gateway ...", flush=True)
             single = run_wrk(url, new_key.secret, single_path)
             print("measuring: 100-event batches through the gateway ...", flush=True)
