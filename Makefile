@@ -27,7 +27,7 @@ COMPOSE_PROFILE := $(if $(LOCALSTACK_AUTH_TOKEN),localstack,moto)
 
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help setup tools services up down status migrate lint format typecheck unit integration test bench wipe \
+.PHONY: help setup tools services up down status migrate lint format typecheck unit integration test bench fuzz wipe \
   dashboard dashboard-test browser deploy-dashboard
 
 help: ## list the commands
@@ -147,6 +147,9 @@ integration: services tools ## integration tests against the real local services
 
 test: services tools lint typecheck dashboard dashboard-test browser ## everything CI runs: lint, types, unit, integration and browser tests
 	pytest
+
+fuzz: services migrate ## the API fuzzed against its OpenAPI document: 150 cases per operation (over 10,000 requests)
+	CS_FUZZ_EXAMPLES=150 CS_FUZZ_MIN_REQUESTS=10000 $(PY) -m pytest tests/integration/test_api_fuzz.py -q
 
 bench: services migrate ## run the benchmarks; figures (with same-run baselines) go to bench/*results.md
 	@command -v wrk >/dev/null || { echo "installing wrk (load generator)"; apt-get install -y -qq wrk >/dev/null; }

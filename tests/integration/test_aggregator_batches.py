@@ -134,13 +134,14 @@ def test_poison_records_are_dead_lettered_and_the_partition_moves_on(
             envelope(wrong_project),
             envelope(suspended),
             envelope(ref, "spam"),
+            envelope(ref, properties={"note": "a\x00b"}),  # Postgres refuses NUL: it must not fail the batch
             envelope(ref),
         ]
     )
     ports = make_ports()
     outcome = apply_batch(batch, ports, NOW)
     # Then the good events count, each bad record is a dead letter with its reason, and the fence moved on
-    assert (outcome.counted, outcome.dead_lettered) == (2, 7)
+    assert (outcome.counted, outcome.dead_lettered) == (2, 8)
     letters = agg_db.run("SELECT source_offset, reason_code, tenant_id::text FROM dead_letters ORDER BY 1")
     assert letters == [
         [1, "decode_error", None],
@@ -150,16 +151,17 @@ def test_poison_records_are_dead_lettered_and_the_partition_moves_on(
         [5, "unknown_project", str(ref.tenant_id)],
         [6, "blocked_tenant", str(suspended.tenant_id)],
         [7, "blocked_event_type", str(ref.tenant_id)],
+        [8, "schema_invalid", None],
     ]
-    assert agg_db.run("SELECT next_offset FROM consumer_offsets") == [[9]]
+    assert agg_db.run("SELECT next_offset FROM consumer_offsets") == [[10]]
     # And the DLQ topic holds each one with its reason and source position in headers
-    dlq = kafka_consume(make_ports.dlq_topic, 7)  # type: ignore[attr-defined]
+    dlq = kafka_consume(make_ports.dlq_topic, 8)  # type: ignore[attr-defined]
     reasons = [dict(m.headers())["cs-dlq-reason"].decode() for m in dlq]
     assert sorted(reasons) == sorted(r[1] for r in letters)
-    assert {dict(m.headers())["cs-dlq-source-offset"] for m in dlq} == {str(i).encode() for i in range(1, 8)}
+    assert {dict(m.headers())["cs-dlq-source-offset"] for m in dlq} == {str(i).encode() for i in range(1, 9)}
     # And a replay of the batch records no letter twice
     assert apply_batch(batch, ports, NOW).dead_lettered == 0
-    assert agg_db.run("SELECT count(*) FROM dead_letters") == [[7]]
+    assert agg_db.run("SELECT count(*) FROM dead_letters") == [[8]]
 
 
 def test_a_retry_after_the_commit_but_before_the_redis_write_repairs_redis(

@@ -42,3 +42,18 @@ def test_cursors_round_trip_and_forgeries_are_400s() -> None:
         with pytest.raises(MalformedRequest) as refused:
             parse_event_filter(QueryParams({"cursor": forged}), NOW)
         assert refused.value.field == "cursor"
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ({"from": "0001-01-01T00:00:00+00:59"}, "invalid_from"),  # before year 1 once in UTC (found by fuzzing)
+        ({"from": "9999-12-31T23:59:59Z"}, "invalid_from"),
+        ({"reason": "bad\x00reason"}, "invalid_reason"),  # Postgres refuses NUL (found by fuzzing)
+    ],
+)
+def test_query_values_postgres_or_datetime_cannot_take_are_400s(raw: dict[str, str], code: str) -> None:
+    params = QueryParams(raw)
+    with pytest.raises(MalformedRequest) as refused:
+        params.timestamp("from") if "from" in raw else params.text("reason")
+    assert refused.value.code == code

@@ -145,7 +145,7 @@ def redeliver(ctx: RequestContext, delivery_id: str) -> Response:
 
 
 def params_integer(value: str) -> int:
-    if not value.isdigit() or len(value) > 18:
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:  # "¹".isdigit() is True
         raise MalformedRequest(
             "invalid_delivery_id", f"'delivery_id' must be a delivery's number (got '{value[:20]}')", "delivery_id"
         )

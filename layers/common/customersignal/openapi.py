@@ -234,7 +234,10 @@ def _responses(route: RouteDoc, refs: _Refs) -> dict[str, Any]:
     }
     if route.success_status == 204:
         responses["204"] = {"description": "Done; no body."}
-    for status in route.error_statuses:
+    statuses = route.error_statuses
+    if route.request_model is not None and 415 not in statuses:
+        statuses = (*statuses, 415)  # every route that reads a JSON body refuses other types (http.require_json)
+    for status in sorted(statuses):
         responses[str(status)] = {"$ref": f"#/components/responses/{_ERRORS[status][0]}"}
     if route.rejected_status is not None:
         either = {"oneOf": [body, refs[(ErrorResponse, "serialization")]]}

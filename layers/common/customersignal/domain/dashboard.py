@@ -31,6 +31,7 @@ from customersignal.domain.dashboard_models import (
 )
 from customersignal.domain.errors import Forbidden, MalformedRequest, NotFound
 from customersignal.domain.explorer import EventFilter, LetterFilter, event_cursor, letter_cursor
+from customersignal.domain.nul_text import NUL_MESSAGE, field_with_nul, holds_nul
 from customersignal.read_ports import AlertReader, CatalogStore, DeadLetterStore, EventReader, KeyAdmin
 
 READ_SCOPES = frozenset({Scope.READ, Scope.ADMIN})
@@ -51,6 +52,9 @@ def parse_body[Body: BaseModel](model: type[Body], raw: bytes) -> Body:
         raise MalformedRequest("malformed_json", "the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise MalformedRequest("invalid_body", "the body must be a JSON object")
+    if holds_nul(raw):
+        field = field_with_nul(data)
+        raise MalformedRequest("invalid_value", f"{field or 'the body'} {NUL_MESSAGE}", field)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

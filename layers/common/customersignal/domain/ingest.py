@@ -56,6 +56,7 @@ from customersignal.domain.events import (
     json_type,
     leaf,
 )
+from customersignal.domain.nul_text import NUL_MESSAGE, field_with_nul, holds_nul
 from customersignal.domain.timecorrect import MAX_FUTURE_SKEW, correct_time
 
 _TRACE_ID = re.compile(r"[0-9a-f]{32}")
@@ -192,8 +193,14 @@ class IngestPlanBuilder:
                 index, EventErrorCode.NOT_AN_OBJECT, prefix, f"an event must be a JSON object, not {json_type(raw)}"
             )
             return
-        if (problem := self._size_problem(raw)) is not None:
+        encoded, problem = self._encode(raw)
+        if problem is not None:
             self.reject(index, EventErrorCode.EVENT_TOO_LARGE, prefix or None, problem, event_id=_loose_id(raw))
+            return
+        if holds_nul(encoded):
+            field = field_path(field_with_nul(raw) or "event", prefix=prefix, paths=paths)
+            message = f"{leaf(field)} {NUL_MESSAGE}"
+            self.reject(index, EventErrorCode.INVALID_VALUE, field, message, event_id=_loose_id(raw))
             return
         try:
             event = IncomingEvent.model_validate(raw)
@@ -213,15 +220,16 @@ class IngestPlanBuilder:
     def build(self) -> IngestPlan:
         return IngestPlan(envelopes=self._envelopes, results=self._results)
 
-    def _size_problem(self, raw: dict[str, Any]) -> str | None:
+    def _encode(self, raw: dict[str, Any]) -> tuple[bytes, str | None]:
+        """The event as compact JSON, and why it is too large to take (None: it is not)."""
         try:
-            size = len(orjson.dumps(raw))
+            encoded = orjson.dumps(raw)
         except orjson.JSONEncodeError:
-            return "the event is nested too deeply to encode (the limit is about 250 levels of objects and arrays)"
-        if size > self._limits.max_event_bytes:
+            return b"", "the event is nested too deeply to encode (the limit is about 250 levels of objects and arrays)"
+        if len(encoded) > self._limits.max_event_bytes:
             limit = self._limits.max_event_bytes
-            return f"the event is {size} bytes as compact JSON; the limit is {limit} bytes per event"
-        return None
+            return encoded, f"the event is {len(encoded)} bytes as compact JSON; the limit is {limit} bytes per event"
+        return encoded, None
 
     def _judge(
         self, index: int, raw: dict[str, Any], event: IncomingEvent, prefix: str, paths: FieldPaths | None
@@ -230,6 +238,14 @@ class IngestPlanBuilder:
         # The client's own text when it is already canonical (hyphenated, lower case): str(UUID) costs ~1 µs.
         event_id = raw_id if type(raw_id) is str and len(raw_id) == 36 and raw_id.islower() else str(event.event_id)
         when = correct_time(received_at=self._received_at, timestamp=event.timestamp, sent_at=event.sent_at)
+        if when.out_of_range:
+            field = field_path("timestamp", prefix=prefix, paths=paths)
+            message = (
+                f"{leaf(field)} and sent_at are so far apart that the corrected time falls outside years 1-9999; "
+                "check the client's clock"
+            )
+            self.reject(index, EventErrorCode.INVALID_VALUE, field, message, event_id=event_id)
+            return
         if when.ahead_by is not None:
             field = field_path("timestamp", prefix=prefix, paths=paths)
             minutes = int(when.ahead_by.total_seconds() // 60)

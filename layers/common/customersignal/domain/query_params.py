@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from customersignal.domain.errors import MalformedRequest
 
 MAX_LIST_ITEMS = 20
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 class QueryParams:
@@ -24,6 +26,8 @@ class QueryParams:
             return None
         if len(value) > max_length:
             raise invalid(name, f"'{name}' is longer than {max_length} characters")
+        if "\x00" in value:  # no Postgres text can hold it (domain/nul_text.py)
+            raise invalid(name, f"'{name}' holds a NUL character")
         return value
 
     def required_text(self, name: str, *, max_length: int = 256) -> str:
@@ -86,7 +90,13 @@ def parse_timestamp(value: str, name: str) -> datetime:
         raise invalid(name, f"'{name}' must be an ISO 8601 time such as 2026-11-27T13:00:00Z (got '{value}')") from None
     if moment.tzinfo is None:
         raise invalid(name, f"'{name}' needs a UTC offset or Z, e.g. 2026-11-27T13:00:00Z (got '{value}')")
-    return moment.astimezone(UTC)
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        utc = datetime.min.replace(tzinfo=UTC)
+    if not EARLIEST <= utc < LATEST:  # leaves room for the range arithmetic (bucket floors, +1 h, ...)
+        raise invalid(name, f"'{name}' must be between {EARLIEST:%Y} and {LATEST:%Y} (got '{value}')")
+    return utc
 
 
 def parse_uuid(value: str, name: str) -> uuid.UUID:

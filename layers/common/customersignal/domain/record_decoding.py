@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from customersignal.domain.deadletters import DeadLetter, DeadLetterReason
 from customersignal.domain.envelope import Envelope
 from customersignal.domain.kafka_records import KafkaRecord
+from customersignal.domain.nul_text import NUL_MESSAGE, holds_nul
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class DecodedRecord:
 def decode_record(record: KafkaRecord) -> DecodedRecord | DeadLetter:
     if record.value is None:
         return DeadLetter.of(record, DeadLetterReason.DECODE_ERROR, "the record has no value, or it is not base64")
+    if holds_nul(record.value):  # Postgres would refuse the whole batch's statement, on every retry
+        return DeadLetter.of(record, DeadLetterReason.SCHEMA_INVALID, f"a string {NUL_MESSAGE}")
     try:
         envelope = Envelope.model_validate_json(record.value)
     except ValidationError as exc:

@@ -15,7 +15,9 @@ Classification, relative to ``received_at``:
 - more than ``MAX_FUTURE_SKEW`` (1 h) ahead: the event is rejected (``timestamp_in_future``). With ``sent_at``
   given this means the client claims the event happened over an hour after it sent it. Exactly 1 h is accepted;
 - more than ``LATE_AFTER`` (7 days) behind: accepted and flagged ``is_late``, so aggregates can treat it as a
-  correction of closed buckets. Exactly 7 days is not late.
+  correction of closed buckets. Exactly 7 days is not late;
+- outside the calendar (a ``timestamp`` and ``sent_at`` millennia apart put the corrected time before year 1
+  or after 9999): ``out_of_range``, and the event is rejected rather than failing the request.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class CorrectedTime(NamedTuple):
     """Occurred more than ``LATE_AFTER`` before ``received_at``."""
     ahead_by: timedelta | None
     """Set when the event must be rejected: how far past ``received_at`` (more than ``MAX_FUTURE_SKEW``)."""
+    out_of_range: bool = False
+    """The correction left the calendar: the event must be rejected (``occurred_at`` is then ``received_at``)."""
 
 
 def correct_time(*, received_at: datetime, timestamp: datetime | None, sent_at: datetime | None) -> CorrectedTime:
@@ -50,7 +54,12 @@ def correct_time(*, received_at: datetime, timestamp: datetime | None, sent_at: 
     elif sent_at is None:
         occurred_at = timestamp
     else:
-        occurred_at = received_at - (sent_at - timestamp)
+        try:
+            occurred_at = received_at - (sent_at - timestamp)
+        except OverflowError:
+            return CorrectedTime(
+                occurred_at=received_at.astimezone(UTC), is_late=False, ahead_by=None, out_of_range=True
+            )
     if occurred_at.tzinfo is not UTC:
         occurred_at = occurred_at.astimezone(UTC)
     ahead = occurred_at - received_at

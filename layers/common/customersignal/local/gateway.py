@@ -448,7 +448,7 @@ def _merge_headers(single: Mapping[str, Any], multi: Mapping[str, Any]) -> list[
 
 def _status(result: dict[str, Any]) -> int:
     status = result.get("statusCode")
-    if isinstance(status, str) and status.isdigit():
+    if isinstance(status, str) and status.isascii() and status.isdigit():
         status = int(status)
     if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
         raise MalformedProxyResponseError(f"statusCode {status!r}")
@@ -575,7 +575,12 @@ class LocalApiGateway:
 
     async def _handle(self, request: _Request, receive: Receive) -> HttpResponse:
         declared = request.header("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.config.max_payload_bytes:
+        if (
+            declared is not None
+            and declared.isascii()
+            and declared.isdigit()
+            and int(declared) > self.config.max_payload_bytes
+        ):
             return payload_too_large(self.config.max_payload_bytes)
         match = self.routes.match(request.raw_path)
         if match is None:

@@ -112,7 +112,7 @@ class WebhookReceiver:
         if environ.get("REQUEST_METHOD") != "POST":
             return 405, "method_not_allowed"
         length = environ.get("CONTENT_LENGTH") or ""
-        if not length.isdigit():
+        if not (length.isascii() and length.isdigit()):
             return 411, "length_required"
         if int(length) > MAX_BODY_BYTES:
             return 413, "too_large"

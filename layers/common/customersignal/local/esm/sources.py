@@ -69,7 +69,12 @@ class KafkaSource:
 
 
 def _int(where: str, value: Any, low: int, high: int, *, minus_one: bool = False) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).lstrip("-").isdigit():
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | str)
+        or not str(value).lstrip("-").isdecimal()
+        or not str(value).isascii()
+    ):
         raise TemplateError(f"{where} must be an integer (found {value!r})")
     number = int(value)
     if not (low <= number <= high or (minus_one and number == -1)):
