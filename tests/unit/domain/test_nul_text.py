@@ -55,3 +55,29 @@ def test_a_record_with_a_nul_is_a_dead_letter_not_a_failed_batch() -> None:
     assert isinstance(letter, DeadLetter)
     assert letter.reason is DeadLetterReason.SCHEMA_INVALID
     assert "NUL" in letter.error
+
+
+@pytest.mark.parametrize(
+    ("offset", "accepted"), [("+14:00", True), ("-12:00", True), ("+21:35", False), ("-15:00", False)]
+)
+def test_utc_offsets_outside_real_zones_are_refused_per_event(offset: str, accepted: bool) -> None:
+    # Postgres refuses offsets past 15:59: accepted, such a time would fail its aggregator batch on every retry
+    event = {"event_id": "5f0c1e0b-1f3e-4a7e-9a57-5f9b8f3b2f13", "event_type": "a", "user_id": "u"}
+    event["timestamp"] = f"2026-11-26T09:32:38{offset}"
+    plan = plan_ingest(json.dumps(event).encode(), principal=PRINCIPAL, received_at=RECEIVED, trace_id=TRACE_ID)
+    [result] = plan.results
+    if accepted:
+        assert result.status == "accepted", result
+    else:
+        assert (result.status, result.code, result.field) == ("rejected", "invalid_value", "timestamp")
+
+
+def test_a_record_with_an_impossible_utc_offset_is_a_dead_letter() -> None:
+    ids = ["5f0c1e0b-1f3e-4a7e-9a57-5f9b8f3b2f1" + str(n) for n in range(3)]
+    event = {"event_id": ids[2], "event_type": "a", "user_id": "u", "timestamp": "0127-02-28T09:32:38+21:35"}
+    envelope = {"v": 1, "tenant_id": ids[0], "project_id": ids[1], "received_at": "2026-11-27T12:00:00Z"}
+    envelope |= {"occurred_at": "2026-11-27T12:00:00Z", "trace_id": "0" * 32, "event": event}
+    letter = decode_record(KafkaRecord("events_raw", 0, 8, 0, b"k", json.dumps(envelope).encode(), ()))
+    assert isinstance(letter, DeadLetter)
+    assert letter.reason is DeadLetterReason.SCHEMA_INVALID
+    assert "event.timestamp" in letter.error

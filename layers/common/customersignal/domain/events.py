@@ -43,7 +43,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Protocol, Self
 
@@ -157,7 +157,19 @@ def _not_nil(value: uuid.UUID) -> uuid.UUID:
     return value
 
 
-EventTime = Annotated[AwareDatetime, BeforeValidator(_event_time)]
+# Real zones lie within -12:00..+14:00; ISO 8601 allows up to 23:59, but Postgres refuses offsets past 15:59,
+# so such a time, accepted, would fail its aggregator batch on every retry (a poison record).
+MAX_UTC_OFFSET = timedelta(hours=14)
+
+
+def _real_offset(moment: datetime) -> datetime:
+    offset = moment.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise PydanticCustomError("invalid_value", "the UTC offset must be within -14:00 and +14:00")
+    return moment
+
+
+EventTime = Annotated[AwareDatetime, BeforeValidator(_event_time), AfterValidator(_real_offset)]
 Identity = Annotated[str, StringConstraints(min_length=1, max_length=IDENTITY_MAX_LENGTH)]
 
 

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from customersignal.domain.deadletters import DeadLetter, DeadLetterReason
 from customersignal.domain.envelope import Envelope
+from customersignal.domain.events import MAX_UTC_OFFSET
 from customersignal.domain.kafka_records import KafkaRecord
 from customersignal.domain.nul_text import NUL_MESSAGE, holds_nul
 
@@ -31,6 +32,10 @@ def decode_record(record: KafkaRecord) -> DecodedRecord | DeadLetter:
         if first["type"] in ("json_invalid", "json_type"):
             reason = DeadLetterReason.DECODE_ERROR
         return DeadLetter.of(record, reason, _describe(exc))
+    for name, moment in (("timestamp", envelope.event.timestamp), ("sent_at", envelope.event.sent_at)):
+        offset = None if moment is None else moment.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:  # Postgres refuses past 15:59: the batch would fail
+            return DeadLetter.of(record, DeadLetterReason.SCHEMA_INVALID, f"event.{name}: UTC offset out of range")
     return DecodedRecord(record, envelope)
 
 
