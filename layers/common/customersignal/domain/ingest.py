@@ -57,7 +57,7 @@ from customersignal.domain.events import (
     leaf,
 )
 from customersignal.domain.nul_text import NUL_MESSAGE, field_with_nul, holds_nul
-from customersignal.domain.timecorrect import MAX_FUTURE_SKEW, correct_time
+from customersignal.domain.timecorrect import MAX_FUTURE_SKEW, CorrectedTime, correct_time
 
 _TRACE_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -238,23 +238,9 @@ class IngestPlanBuilder:
         # The client's own text when it is already canonical (hyphenated, lower case): str(UUID) costs ~1 µs.
         event_id = raw_id if type(raw_id) is str and len(raw_id) == 36 and raw_id.islower() else str(event.event_id)
         when = correct_time(received_at=self._received_at, timestamp=event.timestamp, sent_at=event.sent_at)
-        if when.out_of_range:
-            field = field_path("timestamp", prefix=prefix, paths=paths)
-            message = (
-                f"{leaf(field)} and sent_at are so far apart that the corrected time falls outside years 1-9999; "
-                "check the client's clock"
-            )
-            self.reject(index, EventErrorCode.INVALID_VALUE, field, message, event_id=event_id)
-            return
-        if when.ahead_by is not None:
-            field = field_path("timestamp", prefix=prefix, paths=paths)
-            minutes = int(when.ahead_by.total_seconds() // 60)
-            limit = int(MAX_FUTURE_SKEW.total_seconds() // 60)
-            message = (
-                f"{leaf(field)} puts the event {minutes} min after the server received it (after "
-                f"clock-skew correction); the limit is {limit} min. Check the client's clock and sent_at."
-            )
-            self.reject(index, EventErrorCode.TIMESTAMP_IN_FUTURE, field, message, event_id=event_id)
+        if (problem := _time_problem(when, field_path("timestamp", prefix=prefix, paths=paths))) is not None:
+            code, field, message = problem
+            self.reject(index, code, field, message, event_id=event_id)
             return
         if event.event_id in self._accepted_ids:
             field = field_path("event_id", prefix=prefix, paths=paths)
@@ -278,6 +264,25 @@ class IngestPlanBuilder:
             )
         )
         self._results.append(EventResult(index=index, event_id=event_id, status="accepted", is_late=when.is_late))
+
+
+def _time_problem(when: CorrectedTime, field: str) -> tuple[EventErrorCode, str, str] | None:
+    """Why the corrected time makes the event unacceptable (code, field, message), or None."""
+    if when.out_of_range:
+        message = (
+            f"{leaf(field)} and sent_at are so far apart that the corrected time falls outside years 1-9999; "
+            "check the client's clock"
+        )
+        return EventErrorCode.INVALID_VALUE, field, message
+    if when.ahead_by is not None:
+        minutes = int(when.ahead_by.total_seconds() // 60)
+        limit = int(MAX_FUTURE_SKEW.total_seconds() // 60)
+        message = (
+            f"{leaf(field)} puts the event {minutes} min after the server received it (after "
+            f"clock-skew correction); the limit is {limit} min. Check the client's clock and sent_at."
+        )
+        return EventErrorCode.TIMESTAMP_IN_FUTURE, field, message
+    return None
 
 
 def _loose_id(raw: dict[str, Any]) -> str | None:
