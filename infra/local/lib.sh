@@ -46,10 +46,17 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 pidfile() { printf '%s/%s.pid' "$RUN_DIR" "$1"; }
 
+# True when the process exists and is not a zombie: a process killed with SIGKILL stays in the table until
+# its parent (here init, after the start script exited) reaps it, and must not count as running meanwhile.
+pid_alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  case "$(ps -o stat= -p "$1" 2>/dev/null)" in Z*) return 1 ;; esac
+}
+
 # True when the pid file names a live process that we started.
 owned_alive() {
   local f; f="$(pidfile "$1")"
-  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+  [ -f "$f" ] && pid_alive "$(cat "$f")"
 }
 
 port_in_use() { ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; }
@@ -63,8 +70,8 @@ stop_owned() {
   if ! owned_alive "$name"; then rm -f "$f"; return 0; fi
   pid="$(cat "$f")"
   kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 $((grace * 5))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  if kill -0 "$pid" 2>/dev/null; then
+  for _ in $(seq 1 $((grace * 5))); do pid_alive "$pid" || break; sleep 0.2; done
+  if pid_alive "$pid"; then
     say "  $name did not stop within ${grace}s; sending SIGKILL"
     kill -9 "$pid" 2>/dev/null || true
   fi

@@ -1,8 +1,9 @@
 """The event publisher: confluent-kafka, idempotent (acks=all), keyed by tenant.
 
 ``publish`` returns only when the broker has acknowledged every envelope of the call. Anything else
-(a delivery error, the local queue full, no acknowledgement within the produce timeout) raises
-``Unavailable``: the API then answers 503 and acknowledges nothing. Messages still queued after a timeout
+(a delivery error, the local queue full, no acknowledgement within the produce timeout, or within a second
+while librdkafka reports every broker down) raises ``Unavailable``: the API then answers 503 with
+Retry-After and acknowledges nothing. Messages still queued after a timeout
 may reach Kafka later; that is safe, because the client retries with the same event ids and the
 aggregator deduplicates on (tenant, event_id).
 """
@@ -20,6 +21,21 @@ from customersignal.domain.errors import Unavailable
 from customersignal.settings import KafkaSettings
 
 RETRY_AFTER_S = 5
+# How long a request waits for acknowledgements while librdkafka reports every broker down: long enough
+# for a broker that just came back (reconnect within 1 s), short enough that a dead one costs each caller
+# a second, not the whole produce timeout, and the API's workers are not all held waiting meanwhile.
+BROKERS_DOWN_WAIT_S = 1.0
+
+
+class _BrokerWatch:
+    """Whether librdkafka last said that every broker is down; a delivery in time says otherwise."""
+
+    def __init__(self) -> None:
+        self.all_down = threading.Event()
+
+    def on_error(self, error: KafkaError) -> None:
+        if error.code() == KafkaError._ALL_BROKERS_DOWN:
+            self.all_down.set()
 
 
 class _Deliveries:
@@ -66,7 +82,9 @@ class KafkaEventPublisher:
         """``connection``: bootstrap servers and auth, from ``kafka_auth.client_config``."""
         self._topic = settings.kafka_events_topic
         self._timeout_s = settings.kafka_produce_timeout_ms / 1000
-        self._producer = Producer(reliable_producer_config(settings, connection, client_id))
+        self._brokers = _BrokerWatch()
+        config = reliable_producer_config(settings, connection, client_id)
+        self._producer = Producer(config | {"error_cb": self._brokers.on_error})
         # One thread serves delivery reports for every caller. Waiting with flush() instead would wait for
         # the whole queue, other requests' messages included, which under steady load rarely drains: each
         # request would wait for its neighbours. (On Lambda the thread is frozen between invocations, and
@@ -101,7 +119,10 @@ class KafkaEventPublisher:
                 "kafka_unavailable", f"could not queue events for Kafka: {exc}", None, RETRY_AFTER_S
             ) from exc
         self._producer.poll(0)  # hand the batch to librdkafka's threads right away
-        if not deliveries.done.wait(self._timeout_s) or deliveries.errors:
+        wait_s = min(self._timeout_s, BROKERS_DOWN_WAIT_S) if self._brokers.all_down.is_set() else self._timeout_s
+        if deliveries.done.wait(wait_s) and not deliveries.errors:
+            self._brokers.all_down.clear()
+        else:
             reason = deliveries.errors[0].str() if deliveries.errors else "no acknowledgement in time"
             raise Unavailable(
                 "kafka_unavailable",

@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import replace
 
-from confluent_kafka import Consumer, KafkaException, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from customersignal.local.esm import consumer, failures
 from customersignal.local.esm.batching import BatchLimits, Pending
@@ -35,6 +35,18 @@ TICK_S = 0.25  # how often a waiting poller looks at the stop flag
 FETCH_MAX = 500
 DESTINATION_RETRY_S = 2.0
 LAG_EVERY_S = 5.0
+RECONNECT_S = 1.0
+
+
+class FatalConsumerError(Exception):
+    """librdkafka declared the consumer unusable; only a new one can go on."""
+
+
+def _close(kafka: Consumer) -> None:
+    try:
+        kafka.close()
+    except (KafkaException, RuntimeError) as exc:  # a failed consumer may refuse even to leave the group
+        log.warning("closing the failed consumer: %s", exc)
 
 
 class Poller:
@@ -77,23 +89,47 @@ class Poller:
             return self.stats.copy()
 
     def run(self) -> None:
+        """Poll until stopped. A consumer that librdkafka declares failed (a fatal error, e.g. fenced by
+        its own static member id after a broker restart) is replaced by a new one that resumes from the
+        committed offsets, as the managed mapping recovers its pollers; what was fetched and not
+        committed is fetched again, which the function's offset fences make harmless."""
+        while not self.stop.is_set():
+            kafka = self._connect()
+            try:
+                self._poll(kafka)
+            except FatalConsumerError as exc:
+                log.error(
+                    "%s: the consumer failed (%s); a new one resumes from the committed offsets", self.source.name, exc
+                )
+                with self._lock:
+                    self.stats.last_error = f"consumer replaced after: {exc}"
+                self._forget_uncommitted()
+                self.stop.wait(RECONNECT_S)
+            finally:
+                _close(kafka)
+        left = len(self.pending) + sum(len(i.records) for i in self.work)
+        log.info("%s stopped; %d fetched record(s) not committed will be fetched again", self.source.name, left)
+
+    def _connect(self) -> Consumer:
         m = self.source.mapping
         config = consumer.consumer_config(
             self.bootstrap, m.consumer_group, self.source.name, self.source.spec.timeout_s
         )
         kafka = Consumer(config)
         consumer.subscribe(kafka, m.topics, m.starting_position, m.starting_timestamp_s, self._assigned, self._revoked)
-        try:
-            while not self.stop.is_set():
-                if self.work:
-                    self._step(kafka)
-                else:
-                    self._gather(kafka)
-                self._refresh_lag(kafka)
-        finally:
-            kafka.close()
-            left = len(self.pending) + sum(len(i.records) for i in self.work)
-            log.info("%s stopped; %d fetched record(s) not committed will be fetched again", self.source.name, left)
+        return kafka
+
+    def _poll(self, kafka: Consumer) -> None:
+        while not self.stop.is_set():
+            if self.work:
+                self._step(kafka)
+            else:
+                self._gather(kafka)
+            self._refresh_lag(kafka)
+
+    def _forget_uncommitted(self) -> None:
+        self.pending.drop({(r.topic, r.partition) for r in self.pending.records})
+        self.work, self.batch, self.done, self.positions = [], (), set(), {}
 
     def _fetch(self, kafka: Consumer, count: int, timeout: float) -> None:
         # consume() waits for all ``count`` messages or the whole timeout, so an idle-then-busy partition
@@ -105,8 +141,8 @@ class Poller:
             messages += kafka.consume(num_messages=max(1, count - len(messages)), timeout=0)
         for message in messages:
             error = message.error()
-            if error is not None and error.fatal():
-                raise KafkaException(error)
+            if error is not None and (error.fatal() or error.code() == KafkaError._FATAL):
+                raise FatalConsumerError(error.str())
             if error is not None:
                 log.warning("%s: %s", self.source.name, error)
             else:
@@ -197,6 +233,8 @@ class Poller:
             try:
                 kafka.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in offsets.items()], asynchronous=False)
             except KafkaException as exc:  # e.g. the partition moved to another member, which re-delivers
+                if exc.args and isinstance(exc.args[0], KafkaError) and exc.args[0].fatal():
+                    raise FatalConsumerError(exc.args[0].str()) from exc
                 log.warning("%s: commit of %s failed: %s", self.source.name, partition_keys(offsets), exc)
             else:
                 self.positions.update({k: v for k, v in offsets.items() if k in self.positions})  # still ours
