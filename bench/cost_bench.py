@@ -11,8 +11,13 @@ Measured in this run:
   it, against the local Kafka and Redis), one invocation at a time: median CPU and wall time per request,
   for a single event and for 100 events per request, and the bytes it writes to stdout (CloudWatch Logs
   ingestion: the JSON logs and EMF metrics), with metrics on as on AWS;
+- its same-run baseline, the framework floor: the same handler answering 401 to a request without a key
+  (no work: the event, Chalice, the middleware, the error mapping, the per-request fees), so the ratio
+  shows what the work adds to what any request costs;
 - the aggregator per 1,000-event batch: bench/aggregator-results' same-stack run (aggregator_bench.py
-  writes bench/aggregator-batch.json; run it first, as `make bench` does).
+  writes bench/aggregator-batch.json; run it first, as `make bench` does), beside the same batch stored by
+  that run's COPY baseline (its wall time billed as is: its CPU share is not measured).
+Results go to bench/cost-results.md and bench/cost-results.json.
 Prices: us-east-1, x86, on-demand list prices (checked 2026-11): Lambda $0.20 per million requests and
 $0.0000166667 per GB-second; API Gateway REST $3.50 per million requests (first 333 M a month); CloudWatch
 Logs ingestion $0.50 per GB. Free tiers are left out. Fixed monthly costs (MSK, RDS/Aurora, ElastiCache,
@@ -35,6 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench_results import Figure, Run
 from ingest_bench import write_bodies
 
 from customersignal.adapters.kafka_admin import admin_client, ensure_topics
@@ -78,8 +84,11 @@ class HandlerTime:
         }
 
 
-def proxy_event(body: bytes, key: str) -> dict[str, Any]:
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}", "Host": "api.example.com"}
+def proxy_event(body: bytes, key: str | None) -> dict[str, Any]:
+    """A REST proxy event; ``key`` None sends no Authorization header (the framework floor)."""
+    headers = {"Content-Type": "application/json", "Host": "api.example.com"}
+    if key is not None:
+        headers["Authorization"] = f"Bearer {key}"
     return {
         "resource": "/v1/events",
         "path": "/v1/events",
@@ -103,7 +112,7 @@ def proxy_event(body: bytes, key: str) -> dict[str, Any]:
     }
 
 
-def measure(call: Callable[[], dict[str, Any]], invocations: int) -> tuple[float, float, float]:
+def measure(call: Callable[[], dict[str, Any]], invocations: int, status: int = 200) -> tuple[float, float, float]:
     """Median CPU ms and wall ms per invocation, and stdout bytes per invocation (fd 1 sent to a file)."""
     cpu, wall = [], []
     sys.stdout.flush()
@@ -116,7 +125,7 @@ def measure(call: Callable[[], dict[str, Any]], invocations: int) -> tuple[float
                 answer = call()
                 cpu.append((time.process_time() - cpu_started) * 1000)
                 wall.append((time.perf_counter() - wall_started) * 1000)
-                assert answer["statusCode"] == 200, answer
+                assert answer["statusCode"] == status, answer
             sys.stdout.flush()
         finally:
             os.dup2(saved, 1)
@@ -125,7 +134,12 @@ def measure(call: Callable[[], dict[str, Any]], invocations: int) -> tuple[float
     return statistics.median(cpu), statistics.median(wall), written / invocations
 
 
+FLOOR = "API floor (401, no key, no work)"
+
+
 def api_handler_times(settings: PlatformSettings) -> list[HandlerTime]:
+    """The API handler per request (1 and 100 events), and the framework floor as one request per 1 and
+    per 100 events (the same measured times)."""
     spec = read_spec(ROOT / "template.yaml", "ApiFunction")
     os.environ.update(template_environment(spec)[0])
     os.environ.update({"CS_KAFKA_EVENTS_TOPIC": "bench_events", "POWERTOOLS_METRICS_DISABLED": "false"})
@@ -147,29 +161,72 @@ def api_handler_times(settings: PlatformSettings) -> list[HandlerTime]:
             cpu, wall, out = measure(invoke, invocations)
             name = "API, 1 event per request" if per_request == 1 else f"API, {per_request} events per request"
             times.append(HandlerTime(name, per_request, spec.memory_mb, cpu, wall, out))
+        bodies = write_bodies(Path(scratch, "floor.ndjson"), 1)
+        floor = iter([proxy_event(b, None) for b in bodies] * (1 + 2 * INVOCATIONS[1] // len(bodies)))
+        invoke = functools.partial(lambda stream: app(next(stream), context), floor)
+        measure(invoke, INVOCATIONS[1] // 4, status=401)
+        cpu, wall, out = measure(invoke, INVOCATIONS[1], status=401)
+    for per_request in INVOCATIONS:
+        name = f"{FLOOR}, 1 request per {per_request} event{'s' if per_request > 1 else ''}"
+        times.append(HandlerTime(name, per_request, spec.memory_mb, cpu, wall, out))
     return times
 
 
-def aggregator_time() -> HandlerTime:
+AGGREGATOR, COPY = "aggregator, per 1,000-event batch", "COPY baseline, per 1,000-event batch"
+
+
+def aggregator_times() -> list[HandlerTime]:
+    """The aggregator, and its COPY baseline if aggregator-batch.json has it (runs before this change did not)."""
     batch = json.loads((ROOT / "bench" / "aggregator-batch.json").read_text())
     memory = read_spec(ROOT / "template.yaml", "AggregatorFunction").memory_mb
     # its logs are not measured here (apply_batch runs without the handler's logger): a few lines per batch
-    return HandlerTime("aggregator, per 1,000-event batch", batch["batch_events"], memory, batch["cpu_ms"],
-                       batch["wall_ms"], None)  # fmt: skip
+    times = [HandlerTime(AGGREGATOR, batch["batch_events"], memory, batch["cpu_ms"], batch["wall_ms"], None)]
+    if "copy_wall_ms" in batch:
+        times.append(HandlerTime(COPY, batch["batch_events"], memory, 0.0, batch["copy_wall_ms"], None))
+    return times
+
+
+def aggregator_measured_at() -> str:
+    modified = (ROOT / "bench" / "aggregator-batch.json").stat().st_mtime
+    return f"{datetime.fromtimestamp(modified, UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def main() -> int:
     if not (ROOT / "bench" / "aggregator-batch.json").is_file():
         print("error: run bench/aggregator_bench.py first (`make bench` does)", file=sys.stderr)
         return 2
+    run = Run("cost")
     settings = PlatformSettings()
-    print("measuring: API handler time per invocation (single events, then 100-event batches) ...", flush=True)
-    handlers = [*api_handler_times(settings), aggregator_time()]
-    write_results(handlers)
+    print("measuring: API handler time per invocation (single events, 100-event batches, 401 floor) ...", flush=True)
+    handlers = [*api_handler_times(settings), *aggregator_times()]
+    write_results(run, handlers)
     return 0
 
 
-def write_results(handlers: list[HandlerTime]) -> None:
+def figures(totals: dict[str, float]) -> list[Figure]:
+    """Dollars per million events, each beside its same-run baseline."""
+    unit, single, batched = "$/M events", "API, 1 event per request", "API, 100 events per request"
+    floor_1, floor_100 = f"{FLOOR}, 1 request per 1 event", f"{FLOOR}, 1 request per 100 events"
+    aggregator, copy = totals[AGGREGATOR], totals.get(COPY)
+    source = f"from aggregator_bench's run of {aggregator_measured_at()} (bench/aggregator-batch.json)"
+    no_copy = "" if copy is not None else "no COPY baseline: aggregator-batch.json predates it"
+    aggregator_note = "; ".join(filter(None, (source, no_copy)))
+
+    def total(name: str, value: float, floor: str) -> Figure:
+        if copy is None:
+            return Figure(name, value, unit, note=no_copy)
+        return Figure(name, value, unit, f"{floor} + {COPY}", totals[floor] + copy)
+
+    return [
+        Figure(single, totals[single], unit, floor_1, totals[floor_1]),
+        Figure(batched, totals[batched], unit, floor_100, totals[floor_100]),
+        Figure(AGGREGATOR, aggregator, unit, COPY if copy is not None else "", copy, note=aggregator_note),
+        total("ingest + aggregate, 1 event per request", totals[single] + aggregator, floor_1),
+        total("ingest + aggregate, 100 events per request", totals[batched] + aggregator, floor_100),
+    ]
+
+
+def write_results(run: Run, handlers: list[HandlerTime]) -> None:
     rows, totals = [], {}
     for h in handlers:
         gateway = API_GATEWAY_REST_PER_REQUEST if h.name.startswith("API") else 0.0
@@ -181,7 +238,7 @@ def write_results(handlers: list[HandlerTime]) -> None:
             f" {logged} | ${parts['api_gateway']:,.3f} | ${parts['lambda_requests']:,.3f} |"
             f" ${parts['lambda_compute']:,.3f} | ${parts['logs']:,.3f} | **${totals[h.name]:,.3f}** |"
         )
-    aggregate = totals["aggregator, per 1,000-event batch"]
+    aggregate = totals[AGGREGATOR]
     single, batched = totals["API, 1 event per request"], totals["API, 100 events per request"]
     lines = [
         "## AWS cost per million events (us-east-1 list prices; Lambda billed time modelled from this run)",
@@ -195,13 +252,21 @@ def write_results(handlers: list[HandlerTime]) -> None:
         f" **${batched + aggregate:,.2f}** sent 100 per request (before the fixed monthly costs of MSK, the"
         " database, Redis and NAT; docs/deploy.md). The aggregator's log bytes are not measured (`-`): it"
         " writes a few lines per 1,000-event batch.",
+        "",
+        "Same-run baselines: the API floor is the same handler answering 401 to a request without a key (no"
+        " work), measured here; the API rows' ratio to it is what the work adds to what any request costs."
+        " The floor logs its refusal as deployed (its stdout bytes above), so a ratio near or below 1 says the"
+        " per-request fees dominate and the work costs about what a refused request's log line does."
+        f" The aggregator's rows come from aggregator_bench's run of {aggregator_measured_at()}; its baseline"
+        " (when that run recorded it) is the same batch at that run's COPY baseline rate, wall time billed as is"
+        " (its CPU share is not measured).",
     ]
     text = "\n".join(lines) + "\n"
     print("\n" + text)
     out = ROOT / "bench"
     (out / "cost-results.md").write_text(f"# Cost benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)\n\n{text}")
     document = [asdict(h) | {"billed_ms": h.billed_ms, "per_million_events": totals[h.name]} for h in handlers]
-    (out / "cost-results.json").write_text(json.dumps(document, indent=2))
+    run.write(figures(totals), {"handlers": document})
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ baselines are interleaved (API, adapter, SQL, API, ...), so drift hits them alik
 
 The 30-day series is also broken down stage by stage in-process (SQL, the adapter's parsing on replayed
 rows, the domain, pydantic dump, orjson, the gateway's work) to show where the API's time goes. Timings
-are reported, never asserted.
+are reported, never asserted. Results go to bench/dashboard-results.md and, each figure's API p95 beside
+its SQL baseline's, to bench/dashboard-results.json.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from typing import IO, Any
 
 import orjson
 import redis
+from bench_results import Figure, Run, code_version, load_average
 from dashboard_data import DATABASE, DAYS, TENANTS, TYPES, Dataset, create_dashboard_key, ensure_dataset
 
 from customersignal.adapters.hot_reader import RedisHotReader
@@ -507,18 +509,6 @@ def figure_rows(case: Case) -> list[str]:
     return rows
 
 
-def code_version() -> str:
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
-
-    dirty = " with uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else ""
-    return f"commit {git('rev-parse', '--short', 'HEAD') or 'unknown'}{dirty}"
-
-
-def load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
 def report(
     dataset: Dataset,
     cases: list[Case],
@@ -595,7 +585,33 @@ def breakdown_table(case: Case, shape: SeriesShape, breakdown: dict[str, Timings
     ]
 
 
+def figures(cases: list[Case]) -> list[Figure]:
+    """Each case's API p95 beside the same run's SQL baseline p95 (a refused answer has no value)."""
+    result = []
+    for case in cases:
+        api, sql = case.results["API"], case.results["SQL"]
+        goal = "" if case.goal_ms is None else f"< {case.goal_ms:.0f} ms"
+        value, note = (api.p95_ms, "") if case.status == 200 else (None, f"the API answered HTTP {case.status}")
+        baseline = "the adapter's SQL in the tenant transaction (pg8000), p95"
+        result.append(Figure(f"{case.name}, API p95", value, "ms", baseline, sql.p95_ms, goal, note))
+    return result
+
+
+def details(cases: list[Case], shapes: list[SeriesShape]) -> dict[str, object]:
+    return {
+        "samples": SAMPLES,
+        "warmup": WARMUP,
+        "cases": {
+            case.name: {name: {"p50_ms": t.p50_ms, "p95_ms": t.p95_ms} for name, t in case.results.items()}
+            | {"status": case.status}
+            for case in cases
+        },
+        "series_shapes": [{"name": s.name, "status": s.status, "body_bytes": s.body_bytes} for s in shapes],
+    }
+
+
 def main() -> int:
+    run = Run("dashboard")
     dataset = ensure_dataset()
     load_at_start = load_average()
     secret = create_dashboard_key(dataset)
@@ -624,6 +640,7 @@ def main() -> int:
     text = report(dataset, cases, shapes, breakdown, in_process, (load_at_start, load_average()))
     print("\n" + text)
     RESULTS.write_text(f"# Dashboard read benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)\n\n{text}")
+    run.write(figures(cases), details(cases, shapes))
     return 0
 
 

@@ -5,9 +5,11 @@ Figures (each beside its baseline and the ratio, per issue 3):
   with confluent-kafka directly, one acknowledged produce per request, at the same concurrency;
 - events/s with 100-event batches vs the same direct produce, 100 per acknowledgement;
 - both vs parse+validate alone (plan_ingest on the same bodies, no I/O), scaled to the 2 worker processes;
-- single events vs the framework floor: the same gateway, Chalice app and middleware answering 401 to a
-  request without a key (log level WARNING, so it writes no line): what a request costs before any work.
-Everything shares the machine's 2 cores with the load generator, as the goals assume.
+- single events (requests/s, p50 and p99) vs the framework floor: the same gateway, Chalice app and
+  middleware answering 401 to a request without a key (log level WARNING, so it writes no line): what a
+  request costs before any work.
+Everything shares the machine's 2 cores with the load generator, as the goals assume. Results go to
+bench/ingest-results.md and bench/ingest-results.json (bench/report.py gathers every part's).
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from multiprocessing import Pool
 from pathlib import Path
 
+from bench_results import Figure, Run
 from confluent_kafka import Producer
 
 from customersignal.adapters.kafka_admin import admin_client, ensure_topics
@@ -44,20 +46,6 @@ WORKERS = int(os.environ.get("CS_API_WORKERS", "3"))
 THREADS = int(os.environ.get("CS_API_CONCURRENCY", "2"))
 BODIES = 2000
 WARMUP_S = 3
-
-
-@dataclass
-class Figure:
-    name: str
-    value: float
-    unit: str
-    baseline_name: str
-    baseline: float
-    goal: str
-
-    @property
-    def ratio(self) -> float:
-        return self.value / self.baseline if self.baseline else 0.0
 
 
 def event(n: int) -> dict[str, object]:
@@ -168,6 +156,7 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("error: wrk is not installed; `make bench` installs it (apt-get install wrk)", file=sys.stderr)
         return 2
+    run = Run("ingest")
     settings = PlatformSettings()
     topic = "bench_events"
     ensure_topics(admin_client(settings.kafka_bootstrap), {topic: 12})
@@ -200,31 +189,30 @@ def main() -> int:
         validate_single = validate_events_per_s(single_bodies, principal)
         validate_batch = validate_events_per_s(batch_bodies, principal)
         floor = measure_floor(topic, port, single_path)
+    floor_name = "framework floor (401, no work)"
+    direct = "direct produce+ack"
     figures = [
-        Figure("single-event requests/s", single["rps"], "req/s", "direct produce+ack", direct_single, ">= 3,000"),
-        Figure("single-event requests/s", single["rps"], "req/s", "parse+validate only", validate_single, ""),
-        Figure("single-event requests/s", single["rps"], "req/s", "framework floor (401, no work)", floor["rps"], ""),
-        Figure("framework floor p99", floor["p99_ms"], "ms", "", 0.0, ""),
-        Figure("single-event p50", single["p50_ms"], "ms", "", 0.0, ""),
-        Figure("single-event p99", single["p99_ms"], "ms", "", 0.0, "< 25 ms"),
+        Figure("single-event requests/s", single["rps"], "req/s", direct, direct_single, ">= 3,000 req/s"),
+        Figure("single-event requests/s", single["rps"], "req/s", "parse+validate only", validate_single),
+        Figure("single-event requests/s", single["rps"], "req/s", floor_name, floor["rps"]),
+        Figure("single-event p50", single["p50_ms"], "ms", f"{floor_name}, p50", floor["p50_ms"]),
+        Figure("single-event p99", single["p99_ms"], "ms", f"{floor_name}, p99", floor["p99_ms"], "< 25 ms"),
         Figure(
             "batched events/s (100/request)",
             batch["rps"] * 100,
             "events/s",
-            "direct produce+ack",
+            direct,
             direct_batch,
-            ">= 50,000",
+            ">= 50,000 events/s",
         ),
-        Figure(
-            "batched events/s (100/request)", batch["rps"] * 100, "events/s", "parse+validate only", validate_batch, ""
-        ),
-        Figure("batched p99 (100/request)", batch["p99_ms"], "ms", "", 0.0, ""),
+        Figure("batched events/s (100/request)", batch["rps"] * 100, "events/s", "parse+validate only", validate_batch),
+        Figure("batched p99 (100/request)", batch["p99_ms"], "ms", note="no same-run baseline"),
     ]
-    write_results(figures)
+    write_results(run, figures, {"single": single, "batch": batch, "floor": floor})
     return 0
 
 
-def write_results(figures: list[Figure]) -> None:
+def write_results(run: Run, figures: list[Figure], wrk: dict[str, dict[str, float]]) -> None:
     lines = [
         f"## Ingestion (local gateway: {WORKERS} uvicorn workers x {THREADS} threads; wrk, {CONNECTIONS} connections;"
         f" {os.cpu_count()} cores shared by all)",
@@ -233,14 +221,15 @@ def write_results(figures: list[Figure]) -> None:
         "|---|---:|---|---:|---:|---|",
     ]
     for f in figures:
-        base = f"{f.baseline:,.0f}" if f.baseline else ""
-        ratio = f"{f.ratio:.2f}" if f.baseline else ""
-        lines.append(f"| {f.name} | {f.value:,.1f} {f.unit} | {f.baseline_name} | {base} | {ratio} | {f.goal} |")
+        base = f"{f.baseline:,.1f}" if f.baseline else ""
+        ratio = f"{f.ratio:.2f}" if f.ratio is not None else ""
+        lines.append(f"| {f.name} | {f.value or 0:,.1f} {f.unit} | {f.baseline_name} | {base} | {ratio} | {f.goal} |")
     text = "\n".join(lines) + "\n"
     print("\n" + text)
-    out = ROOT / "bench"
-    (out / "results.md").write_text(f"# Benchmark results ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)\n\n{text}")
-    (out / "results.json").write_text(json.dumps([asdict(f) | {"ratio": f.ratio} for f in figures], indent=2))
+    (ROOT / "bench" / "ingest-results.md").write_text(
+        f"# Ingestion benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)\n\n{text}"
+    )
+    run.write(figures, {"wrk": wrk, "workers": WORKERS, "threads": THREADS, "connections": CONNECTIONS})
 
 
 if __name__ == "__main__":

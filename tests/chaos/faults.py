@@ -36,27 +36,37 @@ class FaultReport:
 
 
 def kill_aggregator(stack: ChaosStack, kills: int, rng: random.Random) -> FaultReport:
-    """SIGKILL the event-source mapping (the aggregator's host) inside an open batch transaction, then
-    start it again, ``kills`` times."""
+    """SIGKILL the event-source mapping (the aggregator's host) inside an open batch transaction, then start
+    it again, until ``kills`` kills have landed mid-batch. Postgres confirms each: it logs an unexpected
+    EOF "with an open transaction" when the killed process's connection drops inside one."""
     report = FaultReport("aggregator SIGKILL mid-batch")
     db = stack.postgres()
-    mid_batch = 0
+    attempts = confirmed = 0
     try:
-        for _ in range(kills):
+        while confirmed < kills and attempts < kills * 3:
             time.sleep(rng.uniform(0.5, 2.0))
             deadline = time.monotonic() + 15
             while time.monotonic() < deadline and not db.run(OPEN_BATCH)[0][0]:
                 time.sleep(0.002)
-            caught = bool(db.run(OPEN_BATCH)[0][0])
+            before = _open_transaction_eofs(stack)
             stack.sigkill("esm")
-            mid_batch += caught
+            attempts += 1
+            settle = time.monotonic() + 2
+            while _open_transaction_eofs(stack) == before and time.monotonic() < settle:
+                time.sleep(0.05)
+            confirmed += _open_transaction_eofs(stack) > before
             stack.up("esm")
     finally:
         db.close()
-    report.observed = {"kills": kills, "inside an open batch transaction": mid_batch}
-    if mid_batch < kills // 2:
-        report.problems.append(f"only {mid_batch} of {kills} kills landed inside a batch transaction")
+    report.observed = {"SIGKILLs": attempts, "inside an open batch transaction (Postgres confirms)": confirmed}
+    if confirmed < kills:
+        report.problems.append(f"only {confirmed} of {attempts} kills landed inside a batch transaction")
     return report
+
+
+def _open_transaction_eofs(stack: ChaosStack) -> int:
+    text = stack.log("postgres").read_text(errors="replace")
+    return text.count("unexpected EOF on client connection with an open transaction")
 
 
 def restart_broker(stack: ChaosStack, key: str, down_s: float) -> FaultReport:

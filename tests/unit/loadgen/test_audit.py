@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,9 @@ from customersignal.loadgen.plan import PlannedEvent
 pytestmark = pytest.mark.unit
 
 
-def ledger_of(accepted: dict[str, str], rejected: set[str] = frozenset(), unacked: set[str] = frozenset()) -> Ledger:
+def ledger_of(
+    accepted: dict[str, str], rejected: AbstractSet[str] = frozenset(), unacked: AbstractSet[str] = frozenset()
+) -> Ledger:
     ledger = Ledger()
     for event_id, event_type in accepted.items():
         ledger.add(event_id, "accepted", event_type, "new")
