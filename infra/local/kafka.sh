@@ -13,6 +13,8 @@ BOOT="127.0.0.1:$KAFKA_PORT"
 HEAP="${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
 JVM_OPTS="-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true"
 LOGCFG="-Dlog4j2.configurationFile=$CONF/log4j2.properties -Dkafka.logs.dir=$KLOGS"
+# the heap after each collection, as Kafka's own start scripts log it: `make soak` reads the live heap here
+GCLOG="-Xlog:gc:file=$KLOGS/gc.log:time,uptime:filecount=5,filesize=10M"
 
 setup() {
   if compgen -G "$LIBS/kafka_2.13-*.jar" >/dev/null; then return 0; fi
@@ -54,7 +56,7 @@ start() {
   fi
   setup
   format_storage
-  setsid nohup java $HEAP $JVM_OPTS $LOGCFG -cp "$LIBS/*" kafka.Kafka "$PROPS" >"$KLOGS/broker.out" 2>&1 &
+  setsid nohup java $HEAP $JVM_OPTS $GCLOG $LOGCFG -cp "$LIBS/*" kafka.Kafka "$PROPS" >"$KLOGS/broker.out" 2>&1 &
   echo $! >"$(pidfile kafka)"
   if ! ensure_topics; then
     say "kafka did not become ready; last log lines:" >&2
