@@ -7,6 +7,7 @@ import functools
 import redis
 
 from customersignal.adapters.aws import AwsClients
+from customersignal.adapters.dns_resolver import SystemResolver
 from customersignal.adapters.hot_store import RedisHotStore
 from customersignal.adapters.kafka_auth import client_config
 from customersignal.adapters.kafka_dlq import KafkaDeadLetterPublisher
@@ -17,6 +18,7 @@ from customersignal.adapters.secret_box import SecretBox, webhook_key
 from customersignal.adapters.sns_alerts import SnsAlertChannel, alerts_topic_arn
 from customersignal.adapters.tracing_setup import build_tracer
 from customersignal.domain.batch_apply import AggregatorPorts
+from customersignal.domain.webhook_urls import UrlPolicy
 from customersignal.ports import Tracer
 from customersignal.settings import AggregatorSettings
 
@@ -52,9 +54,11 @@ def get_fast_path_store() -> PostgresAlertStore:
 
 
 @functools.cache
-def get_fast_path_channel() -> tuple[SnsAlertChannel, SecretBox]:
-    """SNS and the webhook key, built only when the fast path has something to publish."""
+def get_fast_path_channel() -> tuple[SnsAlertChannel, SecretBox, UrlPolicy]:
+    """SNS, the webhook key and the URL policy (checked again before each delivery), built only when the fast
+    path has something to publish."""
     settings = AggregatorSettings()
     aws = AwsClients(settings)
     topic = alerts_topic_arn(settings.alerts_topic_arn, settings.stage, aws.sns())
-    return SnsAlertChannel(aws.sns(), topic), SecretBox(webhook_key(settings, aws))
+    urls = UrlPolicy(SystemResolver(), allow_loopback=settings.webhook_local_mode)
+    return SnsAlertChannel(aws.sns(), topic), SecretBox(webhook_key(settings, aws)), urls

@@ -64,8 +64,8 @@ def _fast_path(outcome: BatchOutcome, now: datetime, trace: TraceContext) -> Non
         store = get_fast_path_store()
         report = check_fast_path(store, outcome.counted_types, now, trace.trace_id)
         if report.transitions:
-            channel, secrets = get_fast_path_channel()
-            publish_pending(store, channel, secrets, now, report, traceparent=trace.traceparent)
+            channel, secrets, urls = get_fast_path_channel()
+            publish_pending(store, channel, secrets, now, report, traceparent=trace.traceparent, urls=urls)
     except Exception:  # noqa: BLE001 - see the docstring
         logger.exception("alert fast path failed; the scheduled evaluator will judge the window")
         metrics.add_metric(name="AlertFastPathFailed", unit=MetricUnit.Count, value=1)

@@ -6,6 +6,7 @@ import functools
 from dataclasses import dataclass
 
 from customersignal.adapters.aws import AwsClients
+from customersignal.adapters.dns_resolver import SystemResolver
 from customersignal.adapters.kafka_auth import client_config
 from customersignal.adapters.pg_alert_store import PostgresAlertStore
 from customersignal.adapters.pipeline_lag import KafkaPipelineLag
@@ -13,6 +14,7 @@ from customersignal.adapters.postgres import connect, resolve_credentials
 from customersignal.adapters.secret_box import SecretBox, webhook_key
 from customersignal.adapters.sns_alerts import SnsAlertChannel, alerts_topic_arn
 from customersignal.adapters.tracing_setup import build_tracer
+from customersignal.domain.webhook_urls import UrlPolicy
 from customersignal.ports import Tracer
 from customersignal.settings import AlertSettings
 
@@ -23,6 +25,7 @@ class AlertPorts:
     lag: KafkaPipelineLag
     channel: SnsAlertChannel
     secrets: SecretBox
+    urls: UrlPolicy  # checked again before each delivery (DNS rebinding)
 
 
 @functools.cache
@@ -39,6 +42,7 @@ def get_ports() -> AlertPorts:
         ),
         channel=SnsAlertChannel(aws.sns(), topic),
         secrets=SecretBox(webhook_key(settings, aws)),
+        urls=UrlPolicy(SystemResolver(), allow_loopback=settings.webhook_local_mode),
     )
 
 

@@ -25,7 +25,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.append_keys(trace_id=trace.trace_id)
         now = datetime.now(UTC)
         report = evaluate_rules(ports.store, ports.lag, now, trace.trace_id)
-        publish_pending(ports.store, ports.channel, ports.secrets, now, report, traceparent=trace.traceparent)
+        publish_pending(
+            ports.store, ports.channel, ports.secrets, now, report, traceparent=trace.traceparent, urls=ports.urls
+        )
         span.set_attribute("cs.alerts.transitions", report.transitions)
     _report(report)
     return {

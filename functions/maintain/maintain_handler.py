@@ -25,7 +25,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = MaintenanceReport()
     db = get_database()
     try:
-        for progress in run_maintenance(db, datetime.now(UTC), get_settings().events_retention_days, report):
+        retention = get_settings().events_retention_days or None  # 0, the default: keep every raw event
+        for progress in run_maintenance(db, datetime.now(UTC), retention, report):
             logger.debug(progress)
     finally:
         db.close()

@@ -21,8 +21,10 @@ start() {
   owned_alive esm && return 0
   cd "$ROOT"
   rm -f "$STATUS_FILE"
-  # EMF metrics go to stdout for CloudWatch on AWS; locally nothing reads them
-  POWERTOOLS_METRICS_DISABLED="${POWERTOOLS_METRICS_DISABLED:-true}" setsid nohup "$PY" \
+  # EMF metrics go to stdout for CloudWatch on AWS; locally nothing reads them. The aggregator's alert fast
+  # path delivers webhooks too, and checks their URLs as the scheduler does: local mode, as there
+  CS_WEBHOOK_LOCAL_MODE="${CS_WEBHOOK_LOCAL_MODE:-true}" \
+    POWERTOOLS_METRICS_DISABLED="${POWERTOOLS_METRICS_DISABLED:-true}" setsid nohup "$PY" \
     -m customersignal.local.esm --template "$ESM_TEMPLATE" --status-file "$STATUS_FILE" \
     --log-level "$ESM_LOG_LEVEL" >"$LOG_DIR/esm.log" 2>&1 &
   echo $! >"$(pidfile esm)"

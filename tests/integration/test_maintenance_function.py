@@ -22,11 +22,14 @@ from tests.fixtures.services import ROOT
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def maintenance_handler(pg_settings: PostgresSettings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """The handler from template.yaml, with this test's database and a 10-day retention."""
+@pytest.fixture(params=["10"])
+def maintenance_handler(
+    pg_settings: PostgresSettings, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[Any]:
+    """The handler from template.yaml, with this test's database and a 10-day retention (or the
+    parameter's: 0 is the template's default, keep every raw event)."""
     monkeypatch.setenv("CS_PG_DATABASE", pg_settings.pg_database)
-    monkeypatch.setenv("CS_EVENTS_RETENTION_DAYS", "10")
+    monkeypatch.setenv("CS_EVENTS_RETENTION_DAYS", request.param)
     spec = function_spec(load_template(ROOT / "template.yaml"), "MaintenanceFunction", base_dir=ROOT)
     handler = import_handler(spec)
     import maintain_deps  # on sys.path now, as in Lambda
@@ -61,3 +64,20 @@ def test_a_run_prunes_expires_and_keeps_the_counts(
     # And a second run has nothing left to do
     again = maintenance_handler({}, context)
     assert (again["pruned"]["event_dedup"], again["partitions_dropped"]) == (0, [])
+
+
+@pytest.mark.parametrize("maintenance_handler", ["0"], indirect=True)
+def test_the_default_retention_keeps_every_raw_event(
+    maintenance_handler: Any, agg_db: pg8000.native.Connection, make_ports: Callable[..., AggregatorPorts]
+) -> None:
+    # Given an event from 15 days ago, under the template's default EventsRetentionDays (0)
+    today = datetime.now(UTC).date()
+    agg_db.run("SELECT ensure_event_partitions(:a, :b)", a=today - timedelta(days=20), b=today - timedelta(days=1))
+    old = datetime.now(UTC) - timedelta(days=15)
+    apply_batch(records([envelope(add_tenant(agg_db), at=old, received=old)]), make_ports(), old)
+    # When the scheduled function runs
+    context = LambdaContext("MaintenanceFunction", timeout_s=900, memory_mb=512, log_stream_name="test")
+    result = maintenance_handler({"source": "aws.events", "detail-type": "Scheduled Event"}, context)
+    # Then it prunes but drops no partition, and the event is still there
+    assert result["partitions_dropped"] == []
+    assert agg_db.run("SELECT count(*)::int FROM events") == [[1]]

@@ -13,6 +13,7 @@ from chalicelib.http import RequestContext, edge, require_json
 from customersignal.domain import alert_admin
 from customersignal.domain.errors import MalformedRequest
 from customersignal.domain.query_params import parse_uuid
+from customersignal.domain.webhook_urls import UrlPolicy
 
 bp = Blueprint(__name__)
 
@@ -111,7 +112,11 @@ def resend_confirmation(ctx: RequestContext, endpoint_id: str) -> Response:
     principal = admin(ctx)
     deps = get_dashboard_deps()
     endpoint = alert_admin.resend_confirmation(
-        principal.tenant_id, parse_uuid(endpoint_id, "endpoint_id"), deps.endpoints, deps.subscriptions()
+        principal.tenant_id,
+        parse_uuid(endpoint_id, "endpoint_id"),
+        deps.endpoints,
+        deps.subscriptions(),
+        UrlPolicy(deps.resolver, allow_loopback=deps.webhook_local_mode),
     )
     return answer(ctx, endpoint)
 
@@ -139,6 +144,7 @@ def redeliver(ctx: RequestContext, delivery_id: str) -> Response:
         deliveries=deps.deliveries,
         channel=deps.subscriptions(),
         secrets=deps.sealer(),
+        urls=UrlPolicy(deps.resolver, allow_loopback=deps.webhook_local_mode),
         now=datetime.now(UTC),
     )
     return answer(ctx, result, 201)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -72,6 +73,10 @@ class PgSession:
     lost connection never leaves a transaction half done. ``idempotent=True`` allows one retry on a
     fresh connection; writes that are not safe to repeat (plain INSERTs) pass ``idempotent=False`` and
     surface the failure instead, because the first attempt may have committed.
+
+    One statement at a time: a pg8000 connection must not be used by two threads at once (their messages
+    interleave on the socket, and one thread can read the other's rows: a request authenticated as another
+    key). Lambda runs one invocation per container, but the local gateway runs several per process.
     """
 
     def __init__(
@@ -81,9 +86,14 @@ class PgSession:
         self._statement_timeout_ms = statement_timeout_ms
         self._connection: pg8000.native.Connection | None = None
         self._prepared: dict[str, Any] = {}
+        self._lock = threading.RLock()
 
     def run(self, sql: str, *, idempotent: bool, prepare: bool = False, **params: Any) -> list[list[Any]]:
         """Run one statement; ``prepare=True`` for hot statements (one round trip instead of three)."""
+        with self._lock:
+            return self._run(sql, idempotent=idempotent, prepare=prepare, **params)
+
+    def _run(self, sql: str, *, idempotent: bool, prepare: bool, **params: Any) -> list[list[Any]]:
         attempts = 2 if idempotent else 1
         for attempt in range(attempts):
             connection = self._ensure_connection()
@@ -101,11 +111,12 @@ class PgSession:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
-        connection, self._connection = self._connection, None
-        self._prepared.clear()
-        if connection is not None:
-            with contextlib.suppress(InterfaceError, OSError, DatabaseError):  # it was broken already
-                connection.close()
+        with self._lock:
+            connection, self._connection = self._connection, None
+            self._prepared.clear()
+            if connection is not None:
+                with contextlib.suppress(InterfaceError, OSError, DatabaseError):  # it was broken already
+                    connection.close()
 
     def _ensure_connection(self) -> pg8000.native.Connection:
         if self._connection is None:

@@ -95,7 +95,7 @@ ENDPOINT_EXISTS = "SELECT 1 FROM webhook_endpoints WHERE tenant_id = :tenant AND
 REDELIVERY = """
 SELECT h.id, h.tenant_id, h.rule_id, r.name, r.event_type, r.metric, r.condition_kind, r.severity, h.kind,
        h.from_state, h.to_state, h.observed_value, h.expected, h.bucket_start, h.bucket_end, h.transition_key,
-       h.trace_id, h.created_at, e.id, e.secret_ciphertext
+       h.trace_id, h.created_at, e.id, e.secret_ciphertext, e.url
 FROM webhook_deliveries d
 JOIN alert_history h ON h.tenant_id = d.tenant_id AND h.id = d.alert_history_id
 JOIN alert_rules r ON r.tenant_id = h.tenant_id AND r.id = h.rule_id
@@ -221,7 +221,7 @@ class PostgresDeliveryStore:
             webhook_id=fields["transition_key"],
             severity=fields["severity"],
             rule_id=fields["rule_id"],
-            endpoints=endpoints_of([(rows[0][18], rows[0][19])]),
+            endpoints=endpoints_of([(rows[0][18], rows[0][19], rows[0][20])]),
         )
 
     def record(self, tenant_id: uuid.UUID, history_id: int, delivery: Delivery) -> DeliveryOut:

@@ -100,7 +100,7 @@ PENDING_COLUMNS = (
 )  # fmt: skip
 # the rule's channels that have not had this notification yet (a retry after a partial failure)
 ENDPOINTS = """
-SELECT e.id, e.secret_ciphertext
+SELECT e.id, e.secret_ciphertext, e.url
 FROM alert_rules r JOIN webhook_endpoints e ON e.tenant_id = r.tenant_id AND e.id = ANY(r.channels)
 WHERE r.tenant_id = :tenant AND r.id = :rule AND e.status <> 'disabled'
   AND NOT EXISTS (SELECT FROM webhook_deliveries d
@@ -184,7 +184,7 @@ class PostgresAlertStore:
                     webhook_id=fields["transition_key"],
                     severity=fields["severity"],
                     rule_id=fields["rule_id"],
-                    endpoints=endpoints_of([(e, s) for e, s in endpoints]),
+                    endpoints=endpoints_of([(e, s, u) for e, s, u in endpoints]),
                 )
                 deliveries = publish(notification)
                 for delivery in deliveries:

@@ -30,7 +30,7 @@ from customersignal.domain.alert_rules import RuleSpec, apply_patch, parse_patch
 from customersignal.domain.dashboard import parse_body
 from customersignal.domain.errors import MalformedRequest, NotFound
 from customersignal.domain.webhook_signing import new_secret
-from customersignal.domain.webhook_urls import check_webhook_url, host_of
+from customersignal.domain.webhook_urls import Resolver, UrlPolicy
 
 
 class RuleStore(Protocol):
@@ -76,12 +76,6 @@ class DeliveryStore(Protocol):
         ...
 
     def record(self, tenant_id: uuid.UUID, history_id: int, delivery: Delivery) -> DeliveryOut: ...
-
-
-class Resolver(Protocol):
-    def resolve(self, host: str) -> list[str]:
-        """Every address ``host`` resolves to; raises ``MalformedRequest`` (field url) when it does not."""
-        ...
 
 
 class Subscriptions(Protocol):
@@ -153,7 +147,7 @@ def register_endpoint(
     local_mode: bool,
 ) -> EndpointCreated:
     body = parse_body(EndpointCreate, raw)
-    check_webhook_url(body.url, resolver.resolve(host_of(body.url)), allow_loopback=local_mode)
+    UrlPolicy(resolver, local_mode).check(body.url)
     endpoint_id, secret = uuid.uuid4(), new_secret()
     endpoints.create(tenant_id, body, endpoint_id, sealer.seal(secret, endpoint_id))
     arn = subscriptions.subscribe(tenant_id, endpoint_id, body.url)
@@ -176,14 +170,20 @@ def list_endpoints(tenant_id: uuid.UUID, endpoints: EndpointStore, subscriptions
 
 
 def resend_confirmation(
-    tenant_id: uuid.UUID, endpoint_id: uuid.UUID, endpoints: EndpointStore, subscriptions: Subscriptions
+    tenant_id: uuid.UUID,
+    endpoint_id: uuid.UUID,
+    endpoints: EndpointStore,
+    subscriptions: Subscriptions,
+    urls: UrlPolicy,
 ) -> EndpointOut:
-    """For a receiver that was not up when it was registered: SNS sends the confirmation again."""
+    """For a receiver that was not up when it was registered: SNS sends the confirmation again (to a URL that
+    still passes the policy: its name may resolve elsewhere than at registration)."""
     endpoint = next((e for e in endpoints.list(tenant_id) if e.id == endpoint_id), None)
     if endpoint is None or endpoint.status == "disabled":
         raise NotFound("endpoint_not_found", f"this tenant has no active webhook endpoint {endpoint_id}", "endpoint_id")
     if endpoint.subscription_arn and subscriptions.confirmed(endpoint.subscription_arn):
         return endpoints.subscribed(tenant_id, endpoint_id, endpoint.subscription_arn, confirmed=True)
+    urls.check(endpoint.url)
     if endpoint.subscription_arn:  # a fresh subscription is what makes SNS send a new confirmation
         subscriptions.unsubscribe(endpoint.subscription_arn)
     arn = subscriptions.subscribe(tenant_id, endpoint_id, endpoint.url)
@@ -237,14 +237,16 @@ def redeliver(
     deliveries: DeliveryStore,
     channel: AlertChannel,
     secrets: SecretOpener,
+    urls: UrlPolicy,
     now: datetime,
 ) -> DeliveryOut:
     """Publish a delivery's notification to its endpoint again: the same webhook id (a receiver that already
-    processed it drops it), a fresh timestamp and signature, and a new delivery record."""
+    processed it drops it), a fresh timestamp and signature, and a new delivery record (failed, with the
+    reason, when the endpoint's URL no longer passes the policy)."""
     notification = deliveries.notification_of(tenant_id, delivery_id)
     if notification is None:
         raise NotFound(
             "delivery_not_found", f"this tenant has no delivery {delivery_id} to an enabled endpoint", "delivery_id"
         )
-    [result] = send(notification, channel, secrets, int(now.timestamp()))
+    [result] = send(notification, channel, secrets, int(now.timestamp()), urls=urls)
     return deliveries.record(tenant_id, notification.history_id, result)

@@ -23,8 +23,9 @@ from typing import Any, Literal, Protocol
 from customersignal.domain.alert_conditions import Verdict, WindowObservation, evaluate
 from customersignal.domain.alert_lifecycle import LifecycleRule, RuleState, Step, step
 from customersignal.domain.alert_rules import AnomalyCondition, AnyCondition, ChangeCondition
-from customersignal.domain.errors import Unavailable
+from customersignal.domain.errors import MalformedRequest, Unavailable
 from customersignal.domain.webhook_signing import envelope
+from customersignal.domain.webhook_urls import UrlPolicy
 
 WEEK = timedelta(days=7)
 TRACEPARENT_ATTRIBUTE = "traceparent"  # SNS message attribute: the span that published the notification
@@ -67,6 +68,7 @@ class AppliedStep:
 class Endpoint:
     endpoint_id: uuid.UUID
     sealed_secret: bytes
+    url: str
 
 
 @dataclass(frozen=True)
@@ -205,12 +207,15 @@ def publish_pending(
     report: RunReport,
     *,
     traceparent: str | None = None,
+    urls: UrlPolicy | None = None,
 ) -> RunReport:
     """``traceparent``: the publishing span (the evaluator run, or the aggregator batch of the fast path),
-    sent as the SNS message attribute of that name; the payload's ``trace_id`` stays the transition's."""
+    sent as the SNS message attribute of that name; the payload's ``trace_id`` stays the transition's.
+    ``urls``: the webhook URL policy, checked again before each endpoint's message is published (the
+    functions always pass theirs; None only where the caller owns every receiver, as tests do)."""
 
     def publish(notification: Notification) -> list[Delivery]:
-        return send(notification, channel, secrets, int(now.timestamp()), traceparent)
+        return send(notification, channel, secrets, int(now.timestamp()), traceparent, urls=urls)
 
     for _notification, deliveries in store.deliver_pending(publish):
         report.notifications += 1
@@ -224,12 +229,22 @@ def send(
     secrets: SecretOpener,
     timestamp: int,
     traceparent: str | None = None,
+    *,
+    urls: UrlPolicy | None,
 ) -> list[Delivery]:
+    """Publish to each endpoint whose URL still passes ``urls`` (what its host resolves to now may differ
+    from what it resolved to at registration: DNS rebinding); a refused one is a failed delivery, with why."""
     deliveries: list[Delivery] = []
     attributes = {"rule": str(notification.rule_id), "severity": notification.severity}
     if traceparent:
         attributes[TRACEPARENT_ATTRIBUTE] = traceparent
     for endpoint in notification.endpoints:
+        try:
+            if urls is not None:
+                urls.check(endpoint.url)
+        except MalformedRequest as refused:
+            deliveries.append(Delivery(endpoint.endpoint_id, "failed", f"{refused.code}: {refused.message}"))
+            continue
         secret = secrets.open(endpoint.sealed_secret, endpoint.endpoint_id)
         message = envelope(notification.webhook_id, timestamp, notification.payload, secret)
         try:
@@ -269,5 +284,5 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def endpoints_of(rows: Sequence[tuple[uuid.UUID | None, bytes | None]]) -> tuple[Endpoint, ...]:
-    return tuple(Endpoint(e, bytes(s)) for e, s in rows if e is not None and s is not None)
+def endpoints_of(rows: Sequence[tuple[uuid.UUID | None, bytes | None, str | None]]) -> tuple[Endpoint, ...]:
+    return tuple(Endpoint(e, bytes(s), u) for e, s, u in rows if e is not None and s is not None and u is not None)

@@ -86,13 +86,14 @@ def catalog_list(tenant_id: uuid.UUID, status: str | None, q: str | None, catalo
 
 
 def catalog_detail(tenant_id: uuid.UUID, name: str, catalog: CatalogStore) -> CatalogDetail:
-    found = catalog.detail(tenant_id, name)
+    found = catalog.detail(tenant_id, _event_type_name(name))
     if found is None:
         raise NotFound("event_type_not_found", f"the catalog has no event type '{name}'", "name")
     return found
 
 
 def update_catalog(tenant_id: uuid.UUID, name: str, raw: bytes, catalog: CatalogStore) -> CatalogDetail:
+    name = _event_type_name(name)
     patch = parse_body(CatalogPatch, raw)
     for field in ("description", "status"):
         if field in patch.model_fields_set and getattr(patch, field) is None:
@@ -102,6 +103,13 @@ def update_catalog(tenant_id: uuid.UUID, name: str, raw: bytes, catalog: Catalog
     if not catalog.update(tenant_id, name, patch):
         raise NotFound("event_type_not_found", f"the catalog has no event type '{name}'", "name")
     return catalog_detail(tenant_id, name, catalog)
+
+
+def _event_type_name(name: str) -> str:
+    """The ``{name}`` path parameter: no event type holds a NUL (ingestion refuses it), and Postgres text cannot."""
+    if "\x00" in name:
+        raise MalformedRequest("invalid_name", f"'name' {NUL_MESSAGE}", "name")
+    return name
 
 
 def dead_letter_page(tenant_id: uuid.UUID, where: LetterFilter, limit: int, letters: DeadLetterStore) -> DeadLetterPage:

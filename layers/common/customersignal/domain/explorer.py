@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
+
+from customersignal.domain.nul_text import NUL_MESSAGE, holds_nul
 from customersignal.domain.query_params import QueryParams, invalid, parse_timestamp, parse_uuid
 
 DEFAULT_RANGE = timedelta(hours=24)
@@ -57,7 +60,7 @@ def parse_event_filter(params: QueryParams, now: datetime) -> tuple[EventFilter,
         end=end,
         event_types=params.names("types"),
         user_id=params.text("user_id", max_length=255),
-        property_match=None if prop is None else {prop: _json_or_text(value or "")},
+        property_match=None if prop is None else {prop: _filter_value(value or "")},
         after=None if cursor is None else decode_event_cursor(cursor),
     )
     return where, params.integer("limit", default=50, minimum=1, maximum=200)
@@ -87,6 +90,19 @@ def decode_event_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         return parse_timestamp(str(data["at"]), "cursor"), parse_uuid(str(data["id"]), "cursor")
     except KeyError:
         raise invalid("cursor", "this cursor is not one the API gave out; start from the first page") from None
+
+
+def _filter_value(value: str) -> Any:
+    """The property value to match; a 400 for one no stored property can hold, which would otherwise fail
+    in the encoder (nested deeper than about 250 levels) or in Postgres (a ``\\u0000`` escape)."""
+    parsed = _json_or_text(value)
+    try:
+        encoded = orjson.dumps(parsed)
+    except orjson.JSONEncodeError:
+        raise invalid("value", "'value' is nested too deeply (events take about 250 levels at most)") from None
+    if holds_nul(encoded):
+        raise invalid("value", f"'value' {NUL_MESSAGE}")
+    return parsed
 
 
 def _json_or_text(value: str) -> Any:

@@ -12,8 +12,11 @@ What this covers and what it doesn't:
   this check is not what keeps our VPC or the metadata service private. It keeps tenants from aiming
   deliveries at receivers that aren't public, and it matters most where a local runner delivers from inside.
 * **DNS rebinding.** SNS resolves the name again at every delivery, so a name that later points at a
-  private address is not caught by a check at registration. Run the check again whenever the URL is used
-  (on re-registration, on a test delivery, and periodically), and disable endpoints that fail it.
+  private address is not caught by a check at registration. ``UrlPolicy`` runs the check again whenever the
+  URL is used: before each delivery is published (the evaluator and the aggregator's fast path), before a
+  redelivery and before a re-sent confirmation; a refused delivery is recorded as failed with the reason and
+  retried on the next run. A name that flips in the seconds between our lookup and SNS's own is still out
+  of reach: SNS makes the connection, and we cannot pin the address it connects to.
 * **Redirects** are followed or not by whoever makes the request, and this check can't see them. Our code
   never fetches a tenant URL. If it ever does (a "send test" button), it must refuse redirects and connect
   to the address it checked.
@@ -26,6 +29,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import SplitResult, urlsplit
 
 from customersignal.domain.errors import MalformedRequest
@@ -76,6 +81,25 @@ _FLAGS = (
     ("is_private", "a private address"),
     ("is_reserved", "a reserved address"),
 )
+
+
+class Resolver(Protocol):
+    def resolve(self, host: str) -> list[str]:
+        """Every address ``host`` resolves to; raises ``MalformedRequest`` (field url) when it does not."""
+        ...
+
+
+@dataclass(frozen=True)
+class UrlPolicy:
+    """The policy with DNS: a URL is judged on what its host resolves to *now*, at registration and at every
+    later use, since the name may point elsewhere by then (DNS rebinding)."""
+
+    resolver: Resolver
+    allow_loopback: bool
+
+    def check(self, url: str) -> None:
+        """Raise ``MalformedRequest`` (field ``url``) unless ``url`` may receive webhooks now."""
+        check_webhook_url(url, self.resolver.resolve(host_of(url)), allow_loopback=self.allow_loopback)
 
 
 def host_of(url: str) -> str:
