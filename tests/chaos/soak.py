@@ -228,16 +228,19 @@ def markdown(doc: dict[str, Any]) -> str:
         "|---|---:|---:|---:|---:|---|",
     ]
     for service, f in doc["memory"].items():
-        judged = (
-            "live heap after GC" if service == "kafka" else "without shared memory" if service == "postgres" else ""
-        )
         lines.append(
-            f"| {service} {judged} | {f['start_mb']:.1f} | {f['end_mb']:.1f} | {f['growth_mb']:+.1f} "
+            f"| {_judged_as(service, f)} | {f['start_mb']:.1f} | {f['end_mb']:.1f} | {f['growth_mb']:+.1f} "
             f"| {f['allowed_mb']:.1f} | {'yes' if f['flat'] else 'NO'} |"
         )
     for name, f in doc["memory_not_judged"].items():
         lines.append(f"| {name} | {f['start_mb']:.1f} | {f['end_mb']:.1f} | {f['growth_mb']:+.1f} | | not judged |")
     return "\n".join(lines)
+
+
+def _judged_as(service: str, verdict: dict[str, Any]) -> str:
+    if service == "kafka":
+        return f"kafka: live heap after each marking cycle ({verdict.get('cycles', 0)} cycles)"
+    return "postgres: without shared memory" if service == "postgres" else service
 
 
 def main(argv: list[str] | None = None) -> int:
