@@ -30,7 +30,7 @@ from confluent_kafka import Consumer, Message, Producer, TopicPartition
 from customersignal.adapters.aws import AwsClients
 from customersignal.settings import PlatformSettings
 from tests.fixtures.aws import free_port
-from tests.fixtures.services import STACK
+from tests.fixtures.services import STACK, process_gone
 
 pytestmark = pytest.mark.integration
 
@@ -674,7 +674,7 @@ def test_the_esm_service_starts_reports_and_stops_only_its_own_process(
         down = stack(env, "down", "esm")
     # And down stops it gracefully (its final summary is in the log), after which status says so
     assert down.returncode == 0
-    assert not Path(f"/proc/{pid}").exists()
+    assert process_gone(pid)
     assert "final: Fn.Source" in (state / "logs" / "esm.log").read_text()
     assert stack(env, "status", "esm").returncode == 1
 

@@ -16,7 +16,7 @@ import pytest
 from confluent_kafka import Consumer, Producer
 
 from tests.fixtures.aws import free_port
-from tests.fixtures.services import STACK
+from tests.fixtures.services import STACK, process_gone
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +63,7 @@ def test_up_is_idempotent_and_down_stops_what_it_started(scratch_env: dict[str, 
     # And down stops both, after which status reports them down again
     assert stack(scratch_env, "down", "redis", "postgres").returncode == 0
     for pid in pids.values():
-        assert not Path(f"/proc/{pid}").exists()
+        assert process_gone(pid)
     assert stack(scratch_env, "status", "redis").returncode == 1
 
 
