@@ -149,7 +149,7 @@ test: services tools lint typecheck dashboard dashboard-test browser ## everythi
 	pytest
 
 fuzz: services migrate ## the API fuzzed against its OpenAPI document: 150 cases per operation (over 10,000 requests)
-	CS_FUZZ_EXAMPLES=150 CS_FUZZ_MIN_REQUESTS=10000 $(PY) -m pytest tests/integration/test_api_fuzz.py -q
+	CS_FUZZ_EXAMPLES=150 CS_FUZZ_MIN_REQUESTS=10000 $(PY) -m pytest tests/integration/test_api_fuzz.py -q -s
 
 # The security suite (README, "Security suite"): the test_security_* files, the tenant-isolation matrix, and the
 # existing tests that prove the rest of a claim (RLS, revocation, the URL policy, the limiter, the receiver).
