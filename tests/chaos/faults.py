@@ -69,12 +69,18 @@ def _open_transaction_eofs(stack: ChaosStack) -> int:
     return text.count("unexpected EOF on client connection with an open transaction")
 
 
+def _outage(stack: ChaosStack, service: str, key: str, down_s: float) -> Counter[str]:
+    """Stop ``service``, probe the API for ``down_s`` seconds, start it again; the probes' answers."""
+    stack.down(service)
+    answers = _probe_while(stack, key, down_s)
+    stack.up(service)
+    return answers
+
+
 def restart_broker(stack: ChaosStack, key: str, down_s: float) -> FaultReport:
     """Stop Kafka, probe the API while it is down (503 with Retry-After expected), start it again."""
     report = FaultReport("Kafka broker restart during ingest")
-    stack.down("kafka")
-    answers = _probe_while(stack, key, down_s)
-    stack.up("kafka")
+    answers = _outage(stack, "kafka", key, down_s)
     report.observed = {"probe answers while down": dict(answers)}
     if not any(status.startswith("503 retry-after=") for status in answers):
         report.problems.append(f"no 503 with Retry-After while Kafka was down: {dict(answers)}")
@@ -84,10 +90,9 @@ def restart_broker(stack: ChaosStack, key: str, down_s: float) -> FaultReport:
 
 
 def restart_postgres(stack: ChaosStack, key: str, down_s: float) -> FaultReport:
+    """Stop Postgres under load; ingest may go on (cached keys) or answer 503, never another 5xx."""
     report = FaultReport("Postgres restart")
-    stack.down("postgres")
-    answers = _probe_while(stack, key, down_s)
-    stack.up("postgres")
+    answers = _outage(stack, "postgres", key, down_s)
     report.observed = {"probe answers while down": dict(answers)}
     if any(status.startswith("5") and not status.startswith("503") for status in answers):
         report.problems.append(f"a server error other than 503 while Postgres was down: {dict(answers)}")

@@ -27,6 +27,7 @@ import redis
 from customersignal.adapters.load_audit_store import store_snapshot, stored_count, tenant_id_for
 from customersignal.adapters.pipeline_lag import KafkaPipelineLag
 from customersignal.adapters.postgres import connect
+from customersignal.domain.events import MAX_EVENTS_PER_REQUEST
 from customersignal.loadgen.audit import Audit, audit
 from customersignal.loadgen.ledger import LedgerWriter, read_ledgers
 from customersignal.loadgen.plan import EventPlanner, LoadMix
@@ -119,6 +120,13 @@ def _summarize(args: argparse.Namespace, deps: Deps, load: LoadRun, interrupted:
 
 
 def verify(args: argparse.Namespace, deps: Deps) -> int:
+    missing = [str(path) for path in args.ledger if not path.is_file()]
+    if missing:
+        print(
+            f"error: no ledger at {', '.join(missing)}; `customersignal loadgen run --ledger PATH` writes one",
+            file=deps.err,
+        )
+        return EXIT_FAILED
     settings = deps.settings
     db = connect(settings)
     hot = redis.Redis.from_url(settings.redis_url.get_secret_value())
@@ -126,7 +134,7 @@ def verify(args: argparse.Namespace, deps: Deps) -> int:
         tenant_id = tenant_id_for(db, args.tenant)
         if tenant_id is None:
             print(
-                f"error: no tenant '{args.tenant}'; list them with `customersignal key list --tenant SLUG`",
+                f"error: no tenant '{args.tenant}': pass the slug of the tenant whose key the run used",
                 file=deps.err,
             )
             return EXIT_FAILED
@@ -180,14 +188,37 @@ def _report(out: TextIO, a: Audit) -> None:
 
 
 def _share(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError("a share is between 0 and 1")
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _batch(text: str) -> int:
+    value = _count(text)
+    if value > MAX_EVENTS_PER_REQUEST:
+        raise argparse.ArgumentTypeError(f"the API takes at most {MAX_EVENTS_PER_REQUEST} events per request")
+    return value
+
+
 def _positive(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
     if value <= 0:
         raise argparse.ArgumentTypeError("must be more than 0")
     return value
@@ -203,15 +234,15 @@ def register(
     send.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('CS_API_PORT', '8000')}", help="the API")
     send.add_argument("--key", help="an ingest key (default: $CS_LOADGEN_KEY; keeps it out of the process list)")
     send.add_argument("--rate", type=_positive, default=100.0, help="events per second (default 100)")
-    send.add_argument("--events", type=int, help="stop after this many events")
+    send.add_argument("--events", type=_count, help="stop after this many events")
     send.add_argument("--duration", type=_positive, metavar="SECONDS", help="stop after this long")
-    send.add_argument("--batch", type=int, default=1, help="events per request (default 1; the API takes 500)")
+    send.add_argument("--batch", type=_batch, default=1, help="events per request (default 1; the API takes 500)")
     send.add_argument(
         "--resend-share", type=_share, default=0.0, help="share of events that repeat an acknowledged one"
     )
     send.add_argument("--invalid-share", type=_share, default=0.0, help="share of events invalid on purpose")
-    send.add_argument("--users", type=int, default=1_000, help="distinct user ids (default 1000)")
-    send.add_argument("--workers", type=int, default=8, help="concurrent requests (default 8)")
+    send.add_argument("--users", type=_count, default=1_000, help="distinct user ids (default 1000)")
+    send.add_argument("--workers", type=_count, default=8, help="concurrent requests (default 8)")
     send.add_argument("--timeout", type=_positive, default=10.0, help="seconds to wait for an answer (default 10)")
     send.add_argument(
         "--give-up-after", type=_positive, default=120.0, help="retry a request this long (default 120 s)"
