@@ -27,7 +27,7 @@ COMPOSE_PROFILE := $(if $(LOCALSTACK_AUTH_TOKEN),localstack,moto)
 
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help setup tools services up down status migrate lint format typecheck unit integration test bench fuzz security chaos soak wipe \
+.PHONY: help packages test-packages setup tools services up down status migrate lint format typecheck unit integration test bench fuzz security chaos soak wipe \
   dashboard dashboard-test browser deploy-dashboard
 
 help: ## list the commands
@@ -46,7 +46,14 @@ $(SAM_STAMP): infra/tools/sam-requirements.txt
 	@$(SAM_VENV)/bin/pip install -q --disable-pip-version-check -r infra/tools/sam-requirements.txt
 	@rm -f $(SAM_VENV)/.deps-* && touch $@
 
-setup: $(DEPS_STAMP) ## install Python dependencies, Kafka jars and LocalStack (idempotent)
+# Debian packages first: without root or sudo this stops at once, printing the one command that installs them.
+packages: ## install the Debian packages `make up` needs (infra/local/debian-packages.txt)
+	@infra/local/packages.sh install run
+
+test-packages: ## install the Debian packages `make test` needs (the same list, its run and test groups)
+	@infra/local/packages.sh install run test
+
+setup: packages $(DEPS_STAMP) ## install Debian packages, Python dependencies, Kafka jars and LocalStack (idempotent)
 	@$(STACK) setup
 
 $(COMPOSE_BIN):
@@ -61,7 +68,8 @@ $(COMPOSE_BIN):
 DASHBOARD_STAMP := dashboard/node_modules/.stamp-$(shell sha1sum dashboard/package-lock.json | cut -c1-12)
 
 $(DASHBOARD_STAMP): dashboard/package-lock.json
-	@command -v npm >/dev/null || { echo "error: the dashboard needs Node.js 20+ and npm (apt-get install nodejs npm)" >&2; exit 1; }
+	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' 2>/dev/null \
+	  && command -v npm >/dev/null || { echo "error: the dashboard needs Node.js 20.19+ and npm (found: $$(node --version 2>/dev/null || echo none)); README, Quick start" >&2; exit 1; }
 	@echo "installing the dashboard's npm packages"
 	@cd dashboard && npm ci --no-audit --no-fund --loglevel=error
 	@rm -f dashboard/node_modules/.stamp-* && touch $@
@@ -73,8 +81,7 @@ dashboard-test: $(DASHBOARD_STAMP) ## the dashboard's type check and Vitest unit
 	cd dashboard && npm run --silent typecheck && npm test --silent
 
 browser: ## install Debian's Chromium for the end-to-end browser test (Playwright drives it)
-	@command -v chromium >/dev/null || { echo "installing chromium (Debian package) for the browser test"; \
-	  apt-get install -y -qq chromium >/dev/null; }
+	@infra/local/packages.sh install test
 
 deploy-dashboard: dashboard ## upload dashboard/dist to the stack's bucket (after sam deploy; STACK_NAME=...)
 	@bucket=$$(aws cloudformation describe-stacks --stack-name "$${STACK_NAME:?set STACK_NAME}" \
@@ -127,7 +134,7 @@ endif
 migrate: $(DEPS_STAMP) ## upgrade the database schema to the latest migration
 	@alembic -c migrations/alembic.ini upgrade head
 
-lint: $(DEPS_STAMP) ## ruff lint and format check, shellcheck on the stack scripts
+lint: test-packages $(DEPS_STAMP) ## ruff lint and format check, shellcheck on the stack scripts
 	ruff check .
 	ruff format --check .
 	shellcheck -x -S warning infra/local/*.sh .ci/run
@@ -145,7 +152,7 @@ unit: $(DEPS_STAMP) ## unit tests only (no services)
 integration: services tools ## integration tests against the real local services
 	pytest -m integration
 
-test: services tools lint typecheck dashboard dashboard-test browser ## everything CI runs: lint, types, unit, integration and browser tests
+test: test-packages services tools lint typecheck dashboard dashboard-test browser ## everything CI runs: lint, types, unit, integration and browser tests
 	pytest
 
 fuzz: services migrate ## the API fuzzed against its OpenAPI document: 150 cases per operation (over 10,000 requests)
@@ -165,7 +172,7 @@ security: services migrate ## the security suite: scopes, keys never in plain te
 	$(PY) -m pytest $(SECURITY_TESTS) -q
 
 bench: services migrate ## run every benchmark; bench/results.md sums them up, each figure beside its same-run baseline
-	@command -v wrk >/dev/null || { echo "installing wrk (load generator)"; apt-get install -y -qq wrk >/dev/null; }
+	@infra/local/packages.sh install run bench
 	$(PY) bench/ingest_bench.py
 	$(PY) bench/aggregator_bench.py
 	$(PY) bench/freshness_bench.py

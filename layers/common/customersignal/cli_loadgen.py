@@ -3,8 +3,9 @@
     customersignal loadgen run --rate 200 --duration 60 --ledger run.ledger     # key: CS_LOADGEN_KEY or --key
     customersignal loadgen verify --tenant acme --ledger run.ledger [--wait 120]
 
-``run`` shows progress on stderr every second and a summary on stdout. Ctrl-C stops sending; the requests
-in hand finish (a second Ctrl-C abandons their retries) and the ledger keeps every acknowledgement.
+``run`` shows progress on stderr every second and a summary on stdout. Ctrl-C (or SIGTERM) stops sending at
+once: queued requests are dropped unsent, nothing is retried, and the attempts in flight get ``--stop-grace``
+seconds (default 5) to be answered; a second Ctrl-C abandons them. The ledger keeps every acknowledgement.
 ``verify`` waits until the aggregator has caught up, then compares the ledger with Postgres and Redis:
 exit 0 only when nothing acknowledged is lost and nothing is counted twice.
 """
@@ -14,11 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 import pg8000.native
@@ -65,31 +68,44 @@ def run(args: argparse.Namespace, deps: Deps) -> int:
     mix = LoadMix(batch=args.batch, resend_share=args.resend_share, invalid_share=args.invalid_share, users=args.users)
     limits = RunLimits(
         rate=args.rate, events=args.events, duration_s=args.duration, workers=args.workers,
-        give_up_after_s=args.give_up_after,
+        give_up_after_s=args.give_up_after, stop_grace_s=args.stop_grace,
     )  # fmt: skip
     sender = HttpSender(args.url, key, connections=args.workers, timeout_s=args.timeout)
     ledger = LedgerWriter(args.ledger)
     load = LoadRun(limits, EventPlanner(mix, seed=args.seed), sender, ledger, time.monotonic)
     tick: Callable[[], None] = lambda: _progress(deps.err, _line(load.tally, time.monotonic() - load.started))  # noqa: E731
     interrupted = False
+    previous_term = _sigterm_as_interrupt()
     load.start()
     try:
         try:
             load.pace(tick)
+            load.finish(tick)
         except KeyboardInterrupt:
             interrupted = True
-            print("\nstopping: finishing the requests in hand (Ctrl-C again to abandon their retries)", file=deps.err)
-        load.stop()
-        try:
-            load.drain(tick)
-        except KeyboardInterrupt:
-            interrupted = True
-            load.abandon()
-            load.drain(tick)
+            print(
+                f"\nstopping: nothing more is sent; waiting up to {limits.stop_grace_s:g}s for the "
+                f"{load.in_flight} requests in flight (Ctrl-C again to abandon them)",
+                file=deps.err,
+            )
+            try:
+                load.settle(tick)
+            except KeyboardInterrupt:
+                load.abandon()
     finally:
         ledger.close()
         sender.close()
+        signal.signal(signal.SIGTERM, previous_term)
     return _summarize(args, deps, load, interrupted)
+
+
+def _sigterm_as_interrupt() -> signal._HANDLER:
+    """SIGTERM (a supervisor stopping the run) ends it like Ctrl-C: the ledger keeps every acknowledgement."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, interrupt)
 
 
 def _summarize(args: argparse.Namespace, deps: Deps, load: LoadRun, interrupted: bool) -> int:
@@ -102,6 +118,7 @@ def _summarize(args: argparse.Namespace, deps: Deps, load: LoadRun, interrupted:
         "kinds": dict(tally.kinds),
         "retries": dict(tally.retries),
         "rejections": dict(tally.rejections),
+        "unsent": tally.unsent,
         "interrupted": interrupted,
         "fatal": tally.fatal,
         "ledger": str(args.ledger),
@@ -109,6 +126,8 @@ def _summarize(args: argparse.Namespace, deps: Deps, load: LoadRun, interrupted:
     if args.summary_json:
         Path(args.summary_json).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     print(_line(tally, elapsed), file=deps.out)
+    if tally.unsent:
+        print(f"{tally.unsent:,} events planned but never sent: the run was stopped first", file=deps.out)
     print(
         f"ledger: {args.ledger} (check it: customersignal loadgen verify --tenant SLUG --ledger {args.ledger})",
         file=deps.out,
@@ -247,6 +266,10 @@ def register(
     send.add_argument(
         "--give-up-after", type=_positive, default=120.0, help="retry a request this long (default 120 s)"
     )
+    send.add_argument(
+        "--stop-grace", type=_positive, default=5.0, metavar="SECONDS",
+        help="after Ctrl-C, wait this long for the requests in flight (default 5 s)",
+    )  # fmt: skip
     send.add_argument("--seed", type=int, default=0, help="the mix's random seed")
     send.add_argument("--ledger", type=Path, default=Path("loadgen.ledger"), help="where acknowledgements go")
     send.add_argument("--summary-json", type=Path, help="also write the summary here")
