@@ -78,11 +78,12 @@ def start_load(stack: ChaosStack, name: str, key: str, rate: float, batch: int, 
     )  # fmt: skip
 
 
-def stop_load(process: subprocess.Popen[bytes]) -> int:
+def stop_loads(processes: dict[str, subprocess.Popen[bytes]]) -> dict[str, int]:
     # What Ctrl-C sends: nothing more is sent, the requests in flight get a 5 s grace, the ledger keeps every
     # acknowledgement. The bound is only there so a regression fails instead of hanging the suite.
-    process.send_signal(signal.SIGINT)
-    return process.wait(timeout=300)
+    for process in processes.values():
+        process.send_signal(signal.SIGINT)
+    return {name: process.wait(timeout=300) for name, process in processes.items()}
 
 
 def run(profile: Profile, state_dir: Path, results: Path, seed: int) -> bool:
@@ -113,7 +114,7 @@ def run(profile: Profile, state_dir: Path, results: Path, seed: int) -> bool:
             reports.append(step())
             placed += faults.inject_poison(stack, tenant_id, project_id)
             time.sleep(3)
-        load_exits = {name: stop_load(process) for name, process in loads.items()}
+        load_exits = stop_loads(loads)
         print("chaos: load stopped; verifying", flush=True)
         audit = verify(stack, [state_dir / "logs" / f"{name}.ledger" for name in loads])
         reports.append(faults.dead_letter_check(stack, placed))

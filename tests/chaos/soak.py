@@ -32,7 +32,7 @@ from typing import Any
 
 from customersignal.adapters.pipeline_status import offset_fences, partition_lags
 from customersignal.settings import PlatformSettings
-from tests.chaos.run import new_tenant, start_load, stop_load, verify
+from tests.chaos.run import new_tenant, start_load, stop_loads, verify
 from tests.chaos.stack import ROOT, ChaosStack
 
 SAMPLE_S = 10.0
@@ -169,7 +169,7 @@ def soak(minutes: float, single_rate: float, batch_rate: float, state_dir: Path,
             samples.append({"t": round(elapsed, 1), "memory": judged, "info": info, "lag": total_lag(stack, settings)})
             print(f"soak: {elapsed:5.0f}s {samples[-1]}", flush=True)
             time.sleep(max(0.0, SAMPLE_S - (time.monotonic() - started - elapsed)))
-        exits = {name: stop_load(process) for name, process in loads.items()}
+        exits = stop_loads(loads)
         stopped = time.monotonic()
         while total_lag(stack, settings) > 0 and time.monotonic() - stopped < 300:
             time.sleep(0.5)
