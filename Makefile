@@ -69,7 +69,7 @@ DASHBOARD_STAMP := dashboard/node_modules/.stamp-$(shell sha1sum dashboard/packa
 
 $(DASHBOARD_STAMP): dashboard/package-lock.json
 	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' 2>/dev/null \
-	  && command -v npm >/dev/null || { echo "error: the dashboard needs Node.js 20.19+ and npm (found: $$(node --version 2>/dev/null || echo none)); README, Quick start" >&2; exit 1; }
+	  && command -v npm >/dev/null || { echo "error: the dashboard needs Node.js 20.19+ and npm (found: $$(node --version 2>/dev/null || echo none)); README, Prerequisites" >&2; exit 1; }
 	@echo "installing the dashboard's npm packages"
 	@cd dashboard && npm ci --no-audit --no-fund --loglevel=error
 	@rm -f dashboard/node_modules/.stamp-* && touch $@

@@ -172,3 +172,20 @@ def test_a_code_block_left_open_is_reported(tmp_path: Path) -> None:
 )
 def test_headings_slug_as_on_github(heading: str, slug: str) -> None:
     assert github_slug(heading) == slug
+
+
+def _first_code_block_after(text: str, heading: str) -> str:
+    after = text[text.index(heading) :] if heading else text
+    opening = after.index("```\n") + len("```\n")
+    return after[opening : after.index("\n```", opening)]
+
+
+def test_the_readme_shows_the_architecture_picture_as_architecture_md_draws_it() -> None:
+    # The README repeats the one-page picture so a newcomer sees it first; it must not drift from the source.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    architecture = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+
+    picture = _first_code_block_after(architecture, "## 2. System overview")
+
+    assert "events_raw" in picture
+    assert _first_code_block_after(readme, "") == picture
