@@ -69,7 +69,7 @@ DASHBOARD_STAMP := dashboard/node_modules/.stamp-$(shell sha1sum dashboard/packa
 
 $(DASHBOARD_STAMP): dashboard/package-lock.json
 	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' 2>/dev/null \
-	  && command -v npm >/dev/null || { echo "error: the dashboard needs Node.js 20.19+ and npm (found: $$(node --version 2>/dev/null || echo none)); README, Quick start" >&2; exit 1; }
+	  && command -v npm >/dev/null || { echo "error: the dashboard needs Node.js 20.19+ and npm (found: $$(node --version 2>/dev/null || echo none)); README, Prerequisites" >&2; exit 1; }
 	@echo "installing the dashboard's npm packages"
 	@cd dashboard && npm ci --no-audit --no-fund --loglevel=error
 	@rm -f dashboard/node_modules/.stamp-* && touch $@
@@ -158,7 +158,7 @@ test: test-packages services tools lint typecheck dashboard dashboard-test brows
 fuzz: services migrate ## the API fuzzed against its OpenAPI document: 150 cases per operation (over 10,000 requests)
 	CS_FUZZ_EXAMPLES=150 CS_FUZZ_MIN_REQUESTS=10000 $(PY) -m pytest tests/integration/test_api_fuzz.py -q -s
 
-# The security suite (README, "Security suite"): the test_security_* files, the tenant-isolation matrix, and the
+# The security suite (docs/testing.md, "Security suite"): the test_security_* files, the tenant-isolation matrix, and the
 # existing tests that prove the rest of a claim (RLS, revocation, the URL policy, the limiter, the receiver).
 SECURITY_TESTS := tests/integration/test_security_*.py tests/integration/test_tenant_isolation_matrix.py \
   tests/integration/test_pg_tenant.py tests/contract/test_rate_limiter_contract.py tests/unit/test_webhook_urls.py \

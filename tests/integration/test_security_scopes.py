@@ -3,8 +3,8 @@ scope says.
 
 The routes come from the Chalice app and their scopes from the API's own OpenAPI document (``security``), so
 a route added without documented scopes fails ``test_every_route_documents_its_scopes``, and a route whose
-code checks another scope than the document says fails the matrix. The rules (README, "Whole-request
-errors" and "The dashboard and its API"): a key with the documented scope passes (``admin`` also passes
+code checks another scope than the document says fails the matrix. The rules (docs/ingestion.md, "Whole-request
+errors", and docs/dashboard.md, "The dashboard API"): a key with the documented scope passes (``admin`` also passes
 ``read`` routes); a live key without it gets 403 ``missing_scope``; a revoked key 403 ``key_revoked``; an
 unknown or malformed key 401; no key 401 ``missing_key``. Every refusal has the machine-readable body
 ``{"error": {"code", "message", "field"}, "request_id", "trace_id"}``.

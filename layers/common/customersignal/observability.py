@@ -1,6 +1,6 @@
 """Logger and metrics, one of each per process (Powertools: JSON logs, CloudWatch EMF metrics).
 
-Metric names are part of the operations contract (README, "Observability"). Locally, EMF output is off
+Metric names are part of the operations contract (docs/observability.md, "Metrics"). Locally, EMF output is off
 (``POWERTOOLS_METRICS_DISABLED``) so the dev server's stdout stays readable.
 """
 

@@ -256,7 +256,7 @@ def send(
 
 
 def alert_payload(row: dict[str, Any], dashboard_url: str) -> dict[str, Any]:
-    """The documented JSON body of a notification (README, "Alert notifications")."""
+    """The documented JSON body of a notification (docs/alerts.md, "Webhooks")."""
     return {
         "type": "customersignal.alert." + ("repeat" if row["kind"] == "repeat" else "transition"),
         "id": row["transition_key"],
