@@ -41,12 +41,16 @@ Install one, or set CS_PYTHON313, or use CS_AWS_EMULATOR=moto"
 
 start_localstack() {
   # hypercorn honours the host in GATEWAY_LISTEN (the default twisted server binds 0.0.0.0 here).
-  # ANALYTICS/API endpoints point at a closed local port: nothing is phoned home.
+  # ANALYTICS/API endpoints point at a closed local port: nothing is phoned home. Its package downloads
+  # (the Lambda runtime binary from GitHub, when a function is created) go through a proxy on that port,
+  # so they fail at once instead of leaving the machine.
+  # CS_LOCALSTACK_SERVICES: the deploy test needs CloudFormation, S3, Lambda... on a LocalStack of its own.
   mkdir -p "$STATE_DIR/localstack"
   env GATEWAY_LISTEN="127.0.0.1:$AWS_PORT" LOCALSTACK_HOST="127.0.0.1:$AWS_PORT" GATEWAY_SERVER=hypercorn \
     FILESYSTEM_ROOT="$STATE_DIR/localstack" DNS_ADDRESS=0 SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 \
     ANALYTICS_API=http://127.0.0.1:9/ API_ENDPOINT=http://127.0.0.1:9/ \
-    SERVICES=sns,sqs,ssm,secretsmanager,sts,iam,cloudwatch,events \
+    OUTBOUND_HTTP_PROXY=http://127.0.0.1:9 OUTBOUND_HTTPS_PROXY=http://127.0.0.1:9 \
+    SERVICES="${CS_LOCALSTACK_SERVICES:-sns,sqs,ssm,secretsmanager,sts,iam,cloudwatch,events}" \
     setsid nohup "$LS_VENV/bin/python" -m localstack.runtime.main >"$LOG_DIR/aws.log" 2>&1 &
   echo $! >"$(pidfile aws)"
   echo localstack >"$RUN_DIR/aws.kind"

@@ -13,9 +13,7 @@ import importlib.util
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,54 +23,20 @@ import yaml
 
 from customersignal.settings import PlatformSettings
 from customersignal.topology import required_topics
+from tests.fixtures.sam import CACHE_DIR, ROOT, SAM_BIN, TEMPLATE, explain, in_ci, run, sam_env
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = ROOT / "template.yaml"
 COMPOSE = ROOT / "docker-compose.yml"
 LIB_SH = ROOT / "infra" / "local" / "lib.sh"
-CACHE_DIR = Path(os.environ.get("CS_CACHE_DIR") or ROOT / ".cache")
-SAM_BIN = CACHE_DIR / "sam-venv" / "bin"
 LOOPBACK = "127.0.0.1"
 AWS_SERVICES = ("localstack", "moto")
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 
 
 @pytest.fixture(scope="module")
 def tool_env() -> dict[str, str]:
     """An environment in which the SAM tools work offline and python3.12 (the Lambda runtime) is on PATH."""
-    missing = [tool for tool in ("sam", "cfn-lint") if not (SAM_BIN / tool).is_file()]
-    if missing:
-        message = f"{', '.join(missing)} not found in {SAM_BIN}: run `make tools`"
-        if in_ci():
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_ACCESS_KEY_ID="dummy",
-        AWS_SECRET_ACCESS_KEY="dummy",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ENDPOINT_URL="http://127.0.0.1:9",  # a closed port: any AWS call fails fast
-        SAM_CLI_TELEMETRY="0",
-        PATH=os.pathsep.join([str(Path(sys.executable).parent), str(SAM_BIN), env.get("PATH", "")]),
-    )
-    if shutil.which("python3.12", path=env["PATH"]) is None:
-        pytest.fail("python3.12 is not on PATH: `sam build` needs the runtime's interpreter", pytrace=False)
-    return env
-
-
-def run(args: Sequence[str | Path], env: dict[str, str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=240, check=False
-    )
-
-
-def explain(result: subprocess.CompletedProcess[str]) -> str:
-    return f"exit {result.returncode}\n--- stdout\n{result.stdout[-6000:]}\n--- stderr\n{result.stderr[-6000:]}"
+    return sam_env()
 
 
 # ------------------------------------------------------------------------------------ SAM and cfn-lint
