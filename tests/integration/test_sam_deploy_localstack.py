@@ -41,7 +41,6 @@ FUNCTION = "AWS::Lambda::Function"
 LAYER = "AWS::Lambda::LayerVersion"
 COMMON_FUNCTIONS = {"ApiFunction", "AlertsEvaluatorFunction", "MaintenanceFunction", "MigrationFunction"}
 AGGREGATOR = {"msk": "AggregatorFunction", "self-managed": "AggregatorSelfManagedFunction"}
-UNKNOWN_UNTIL_CREATED = "{{changeSet:KNOWN_AFTER_APPLY}}"
 
 
 @pytest.fixture(scope="module")
