@@ -34,6 +34,13 @@ swapped for a subclass that keeps both per thread (as ``chalice local`` does for
 Other process-wide state (Powertools Logger keys, Metrics buffers) is shared by concurrent invocations
 here and not in Lambda; ``concurrency=1`` gives Lambda's one-at-a-time semantics per worker process.
 
+``GatewayConfig(api_type="HTTP")`` plays an HTTP API (payload format 1.0, ``$default`` stage) instead,
+as the template's ``HttpApi`` events ask (``serve`` reads which): the same event with a ``version`` and the
+HTTP API's request context (``gateway_event.as_http_api``); bodies base64-encoded unless the Content-Type is
+text and there is no Content-Encoding (an HTTP API has no binaryMediaTypes); no route is ``404 Not Found``,
+a failing function ``500``, a timeout ``503``; base64 answers are always decoded; ``Apigw-Requestid`` is the
+one id header; no API keys and no CORS of its own (ours has no CorsConfiguration: the function answers).
+
 Local runs only: this module is left out of the Lambda layer (layers/common/Makefile).
 """
 
@@ -58,6 +65,7 @@ from customersignal.local.gateway_event import (
     MAX_PAYLOAD_BYTES as MAX_PAYLOAD_BYTES,
 )
 from customersignal.local.gateway_event import (
+    ApiType,
     GatewayConfig,
     GatewayRequest,
     accepts_binary,
@@ -65,15 +73,18 @@ from customersignal.local.gateway_event import (
 )
 from customersignal.local.gateway_response import (
     FORBIDDEN,
+    HTTP_API_INTERNAL_ERROR,
+    HTTP_API_NOT_FOUND,
+    HTTP_API_TIMED_OUT,
     INTERNAL_ERROR,
     LAMBDA_REQUEST_TOO_LONG,
     MISSING_AUTH_TOKEN,
     TIMED_OUT,
+    BodyTooLargeError,
     HttpResponse,
     MalformedProxyResponseError,
-    BodyTooLargeError,
-    per_thread,
     payload_too_large,
+    per_thread,
     proxy_response,
 )
 from customersignal.local.gateway_routing import RouteTable
@@ -95,7 +106,8 @@ __all__ = ["GatewayConfig", "LocalApiGateway", "MalformedProxyResponseError", "R
 
 
 class LocalApiGateway:
-    """ASGI application: API Gateway REST + Lambda proxy integration in front of a Chalice app."""
+    """ASGI application: API Gateway (REST, or HTTP API with payload format 1.0) + Lambda proxy integration in
+    front of a Chalice app."""
 
     def __init__(
         self, chalice_app: Chalice, config: GatewayConfig | None = None, *, stats_dir: Path | None = None
@@ -113,6 +125,10 @@ class LocalApiGateway:
         has_authorizers = any(e.authorizer for methods in chalice_app.routes.values() for e in methods.values())
         self._authorizer = LocalGatewayAuthorizer(chalice_app) if has_authorizers else None
         self._log_stream = new_log_stream_name()
+        http_api = self.config.api_type == "HTTP"
+        self._no_route = HTTP_API_NOT_FOUND if http_api else MISSING_AUTH_TOKEN
+        self._failed = HTTP_API_INTERNAL_ERROR if http_api else INTERNAL_ERROR
+        self._timed_out = HTTP_API_TIMED_OUT if http_api else TIMED_OUT
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -121,7 +137,7 @@ class LocalApiGateway:
             request = GatewayRequest.from_scope(scope)
             request.add_gateway_headers()
             response = await self._handle(request, receive)
-            await _send(send, response, request)
+            await _send(send, response, request, self.config.api_type)
             self.counts.count(response.status)
         else:  # websocket: API Gateway REST has none
             raise RuntimeError(f"{scope['type']} is not served by a REST API")
@@ -156,15 +172,17 @@ class LocalApiGateway:
             return payload_too_large(self.config.max_payload_bytes)
         match = self.routes.match(request.raw_path)
         if match is None:
-            return MISSING_AUTH_TOKEN
+            return self._no_route
         views = self.app.routes[match.resource]
         view = views.get(request.method)
         if view is None:
-            if request.method == "OPTIONS":
+            # `chalice deploy` puts a MOCK OPTIONS on REST resources with CORS; an HTTP API without a CORS
+            # configuration (ours) passes preflights to an OPTIONS route or answers 404
+            if request.method == "OPTIONS" and self.config.api_type == "REST":
                 preflight = _cors_preflight(views)
                 if preflight is not None:
                     return preflight
-            return MISSING_AUTH_TOKEN
+            return self._no_route
         api_key = request.header("x-api-key")
         if view.api_key_required and not api_key:
             return FORBIDDEN
@@ -222,19 +240,23 @@ class LocalApiGateway:
         except TimeoutError:
             if function_first:  # Lambda ends the invocation ("Task timed out"): API Gateway sees a failure
                 log.warning("%s %s: function timed out", request.method, request.path)
-                return INTERNAL_ERROR
+                return self._failed
             log.warning("%s %s: integration timed out", request.method, request.path)
-            return TIMED_OUT
+            return self._timed_out
         except Exception:
             log.exception("%s %s: the function raised", request.method, request.path)
-            return INTERNAL_ERROR
+            return self._failed
         if isinstance(outcome, HttpResponse):  # the authorizer answered
             return outcome
+        # an HTTP API decodes a base64 answer whatever the client accepts; REST only for a binary Accept
+        binary_accepted = self.config.api_type == "HTTP" or accepts_binary(
+            request.header("accept"), self.binary_media_types
+        )
         try:
-            return proxy_response(outcome, accepts_binary(request.header("accept"), self.binary_media_types))
+            return proxy_response(outcome, binary_accepted)
         except MalformedProxyResponseError as exc:
             log.error("%s %s: malformed Lambda proxy response: %s", request.method, request.path, exc)
-            return INTERNAL_ERROR
+            return self._failed
 
     def _call_function(self, raw_path: str, event: dict[str, Any], context: LambdaContext) -> Any:
         """Runs in a worker thread: the authorizer (if the route has one), then the function."""
@@ -263,9 +285,11 @@ def _cors_preflight(views: Mapping[str, Any]) -> HttpResponse | None:
     return HttpResponse(200, headers, b"")
 
 
-async def _send(send: Send, response: HttpResponse, request: GatewayRequest) -> None:
+async def _send(send: Send, response: HttpResponse, request: GatewayRequest, api_type: ApiType) -> None:
     headers = [(name.encode("latin-1"), value.encode("utf-8")) for name, value in response.headers]
-    if response.with_ids:
+    if response.with_ids and api_type == "HTTP":
+        headers.append((b"Apigw-Requestid", request.extended_request_id.encode()))
+    elif response.with_ids:
         headers.append((b"x-amzn-RequestId", request.request_id.encode()))
         headers.append((b"x-amz-apigw-id", request.extended_request_id.encode()))
         if request.trace_id:

@@ -49,7 +49,9 @@ class GatewayConfig:
     concurrency: int = 16
     binary_media_types: tuple[str, ...] | None = None
     """The API's binaryMediaTypes; None takes the app's ``api.binary_types`` (what ``chalice deploy`` sets).
-    ``serve`` passes the template's, since a SAM-built API only has those."""
+    ``serve`` passes the template's, since a SAM-built API only has those. An HTTP API has none."""
+    api_type: ApiType = "REST"
+    """REST: API Gateway REST's proxy event. HTTP: an HTTP API's payload format 1.0 on its ``$default`` stage."""
 
 
 def parse_query(raw: bytes) -> dict[str, list[str]]:
@@ -164,10 +166,19 @@ class GatewayRequest:
         return self.header("host") or "localhost"
 
 
-def _event_body(body: bytes, content_type: str | None, binary_media_types: Iterable[str]) -> tuple[str | None, bool]:
+# What an HTTP API delivers as text; any other body (or one with a Content-Encoding) arrives base64-encoded
+HTTP_API_TEXT_TYPES = ("text/*", "application/json", "application/xml", "application/javascript")
+
+
+def http_api_is_binary(content_type: str | None, content_encoding: str | None) -> bool:
+    """An HTTP API has no binaryMediaTypes: it base64-encodes every body it does not know to be text."""
+    return bool(content_encoding) or not is_binary(content_type, HTTP_API_TEXT_TYPES)
+
+
+def _event_body(body: bytes, binary: bool) -> tuple[str | None, bool]:
     if not body:
         return None, False
-    if is_binary(content_type, binary_media_types):
+    if binary:
         return base64.b64encode(body).decode("ascii"), True
     return body.decode("utf-8", "replace"), False
 
@@ -202,9 +213,13 @@ def build_event(
     api_key: str | None = None,
 ) -> dict[str, Any]:
     """The REST API proxy event (payload format 1.0) for one request."""
-    event_body, encoded = _event_body(body, request.header("content-type"), binary_media_types)
+    if config.api_type == "HTTP":
+        binary = http_api_is_binary(request.header("content-type"), request.header("content-encoding"))
+    else:
+        binary = is_binary(request.header("content-type"), binary_media_types)
+    event_body, encoded = _event_body(body, binary)
     domain = request.domain_name
-    return {
+    event: dict[str, Any] = {
         "resource": match.resource,
         "path": request.path,
         "httpMethod": request.method,
@@ -234,3 +249,20 @@ def build_event(
         "body": event_body,
         "isBase64Encoded": encoded,
     }
+    return as_http_api(event, request) if config.api_type == "HTTP" else event
+
+
+def as_http_api(event: dict[str, Any], request: GatewayRequest) -> dict[str, Any]:
+    """A REST proxy event made into what an HTTP API sends with payload format 1.0 (AWS's example in "Create
+    AWS Lambda proxy integrations for HTTP APIs"): a ``version``, the ``$default`` stage (no stage in the
+    path), a route key instead of a resource id, an authorizer slot, and request ids in the HTTP API's form."""
+    context = event["requestContext"]
+    context.update(
+        stage="$default",
+        resourceId=f"{request.method} {context['resourcePath']}",
+        requestId=request.extended_request_id,
+        authorizer={"claims": None, "scopes": None},
+    )
+    context["identity"].pop("apiKey", None)  # an HTTP API has no API keys
+    context["identity"].pop("apiKeyId", None)
+    return {"version": "1.0", **event}

@@ -161,6 +161,10 @@ FORBIDDEN = _json_error(403, b'{"message":"Forbidden"}', "ForbiddenException")
 INTERNAL_ERROR = _json_error(502, b'{"message": "Internal server error"}', "InternalServerErrorException")
 TIMED_OUT = _json_error(504, b'{"message": "Endpoint request timed out"}', None)
 LAMBDA_REQUEST_TOO_LONG = _json_error(413, b'{"message": "Request Too Long"}', "BadRequestException")
+# An HTTP API's own answers differ: no route is a 404, a failing function a 500, a timeout a 503
+HTTP_API_NOT_FOUND = _json_error(404, b'{"message":"Not Found"}', None)
+HTTP_API_INTERNAL_ERROR = _json_error(500, b'{"message":"Internal Server Error"}', None)
+HTTP_API_TIMED_OUT = _json_error(503, b'{"message":"Service Unavailable"}', None)
 
 
 def payload_too_large(limit: int) -> HttpResponse:
