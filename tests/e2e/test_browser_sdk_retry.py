@@ -13,7 +13,6 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -55,10 +54,10 @@ class FailingProxy:
         proxy = self
 
         class Handler(QuietHandler):
-            def do_OPTIONS(self) -> None:  # noqa: N802 - http.server's naming
+            def do_OPTIONS(self) -> None:
                 self.forward()
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self.forward()
 
             def forward(self) -> None:
@@ -96,7 +95,7 @@ class FailingProxy:
 
 def page_handler() -> type[QuietHandler]:
     class Handler(QuietHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             name = self.path.split("?", 1)[0].lstrip("/")
             file = BUNDLE / name if name else None
             if file is not None and (file.parent != BUNDLE or not file.is_file()):
@@ -113,7 +112,9 @@ def page_handler() -> type[QuietHandler]:
 
 
 @pytest.mark.parametrize("function", ["ApiFunction", "HttpApiFunction"])
-def test_a_retried_browser_event_lands_exactly_once(api_server_factory: Callable[..., ApiServer], function: str) -> None:
+def test_a_retried_browser_event_lands_exactly_once(
+    api_server_factory: Callable[..., ApiServer], function: str
+) -> None:
     chromium = os.environ.get("CHROMIUM") or shutil.which("chromium")
     assert chromium, "the browser test needs Chromium: make browser (apt-get install chromium)"
     assert (BUNDLE / "index.js").is_file(), "install the browser SDK first: make browser-sdk"
@@ -141,7 +142,8 @@ def test_a_retried_browser_event_lands_exactly_once(api_server_factory: Callable
     assert [(p.status, p.headers.get("x-retry-count")) for p in posts][:2] == [(503, None), (200, "1")], posts
     # the request is not a simple one (Basic auth, X-Retry-Count): Chromium asked, and our OPTIONS route agreed
     preflights = [s for s in proxy.seen if s.method == "OPTIONS" and s.path == "/v1/t"]
-    assert preflights and all(p.status == 204 for p in preflights), proxy.seen
+    assert preflights, proxy.seen
+    assert all(p.status == 204 for p in preflights), preflights
     # and the event is in Kafka exactly once
     messages = api.messages_for({str(event_id_for(message_id))})
     assert len(messages) == 1
