@@ -83,7 +83,7 @@ class FunctionSpec:
     binary_media_types: tuple[str, ...] = ()
     """binaryMediaTypes of the REST API(s) behind the function's Api events (``~1`` read as ``/``)."""
     api_type: str = "REST"
-    """HTTP when the function's API events are ``HttpApi`` ones (payload format 1.0), else REST."""
+    """HTTP when all the function's API events are ``HttpApi`` ones (payload format 1.0), else REST."""
 
     @property
     def handler_module(self) -> str:
@@ -158,8 +158,13 @@ def function_spec(template: dict[str, Any], logical_id: str, base_dir: Path | st
         memory_mb=memory if isinstance(memory, int) else DEFAULT_MEMORY_MB,
         unresolved_env=unresolved,
         binary_media_types=binary_media_types(template, logical_id),
-        api_type="HTTP" if any(e.kind == "HttpApi" for e in api_events(template, logical_id)) else "REST",
+        api_type=_api_type(api_events(template, logical_id)),
     )
+
+
+def _api_type(events: list[ApiEvent]) -> str:
+    """HTTP when every API event is an HttpApi one; REST otherwise (also with none: Chalice's own default)."""
+    return "HTTP" if events and all(e.kind == "HttpApi" for e in events) else "REST"
 
 
 def api_events(template: dict[str, Any], logical_id: str) -> list[ApiEvent]:
