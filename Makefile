@@ -28,7 +28,7 @@ COMPOSE_PROFILE := $(if $(LOCALSTACK_AUTH_TOKEN),localstack,moto)
 export PATH := $(VENV)/bin:$(PATH)
 
 .PHONY: help packages test-packages setup tools services up down status migrate lint format typecheck unit integration test bench fuzz security chaos soak wipe \
-  dashboard dashboard-test browser deploy-dashboard
+  dashboard dashboard-test browser browser-sdk deploy-dashboard
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -73,6 +73,17 @@ $(DASHBOARD_STAMP): dashboard/package-lock.json
 	@echo "installing the dashboard's npm packages"
 	@cd dashboard && npm ci --no-audit --no-fund --loglevel=error
 	@rm -f dashboard/node_modules/.stamp-* && touch $@
+
+# Segment's browser SDK and Playwright for tests/e2e/test_browser_sdk_retry.py, from their own lock file
+BROWSER_SDK_STAMP := tests/e2e/browser_sdk/node_modules/.stamp-$(shell sha1sum tests/e2e/browser_sdk/package-lock.json | cut -c1-12)
+
+$(BROWSER_SDK_STAMP): tests/e2e/browser_sdk/package-lock.json
+	@command -v npm >/dev/null || { echo "error: the browser SDK test needs Node.js 20+ and npm" >&2; exit 1; }
+	@echo "installing Segment's browser SDK for the browser test"
+	@cd tests/e2e/browser_sdk && npm ci --no-audit --no-fund --loglevel=error
+	@rm -f tests/e2e/browser_sdk/node_modules/.stamp-* && touch $@
+
+browser-sdk: $(BROWSER_SDK_STAMP) ## install Segment's browser SDK (analytics-next) for the browser retry test
 
 dashboard: $(DASHBOARD_STAMP) ## build the dashboard into dashboard/dist (`make up` serves it at /)
 	@cd dashboard && npm run --silent build
@@ -152,7 +163,7 @@ unit: $(DEPS_STAMP) ## unit tests only (no services)
 integration: services tools ## integration tests against the real local services
 	pytest -m integration
 
-test: test-packages services tools lint typecheck dashboard dashboard-test browser ## everything CI runs: lint, types, unit, integration and browser tests
+test: test-packages services tools lint typecheck dashboard dashboard-test browser browser-sdk ## everything CI runs: lint, types, unit, integration and browser tests
 	pytest
 
 fuzz: services migrate ## the API fuzzed against its OpenAPI document: 150 cases per operation (over 10,000 requests)

@@ -19,7 +19,9 @@ Measured in this run:
   that run's COPY baseline (its wall time billed as is: its CPU share is not measured).
 Results go to bench/cost-results.md and bench/cost-results.json.
 Prices: us-east-1, x86, on-demand list prices (checked 2026-11): Lambda $0.20 per million requests and
-$0.0000166667 per GB-second; API Gateway REST $3.50 per million requests (first 333 M a month); CloudWatch
+$0.0000166667 per GB-second; API Gateway REST $3.50 per million requests (first 333 M a month), HTTP API
+$1.00 (first 300 M; template parameter ApiType=HTTP, same function and events), each API row priced both ways;
+CloudWatch
 Logs ingestion $0.50 per GB. Free tiers are left out. Fixed monthly costs (MSK, RDS/Aurora, ElastiCache,
 NAT) do not depend on the event count: docs/deploy.md lists them.
 """
@@ -56,6 +58,9 @@ VCPU_MB = 1769
 LAMBDA_PER_REQUEST = 0.20 / 1e6
 LAMBDA_PER_GB_S = 0.0000166667
 API_GATEWAY_REST_PER_REQUEST = 3.50 / 1e6
+API_GATEWAY_HTTP_PER_REQUEST = 1.00 / 1e6  # HTTP API, first 300 M a month (requests metered per 512 KB)
+GATEWAYS = {"REST": API_GATEWAY_REST_PER_REQUEST, "HTTP": API_GATEWAY_HTTP_PER_REQUEST}  # template ApiType
+HTTP_SINGLE_EVENT_GOAL = 1.50  # $ per million single-event requests with ApiType=HTTP (issue 16)
 LOGS_PER_GB = 0.50
 INVOCATIONS = {1: 2000, 100: 200}  # events per request -> invocations measured
 MILLION = 1_000_000
@@ -207,6 +212,7 @@ def figures(totals: dict[str, float]) -> list[Figure]:
     """Dollars per million events, each beside its same-run baseline."""
     unit, single, batched = "$/M events", "API, 1 event per request", "API, 100 events per request"
     floor_1, floor_100 = f"{FLOOR}, 1 request per 1 event", f"{FLOOR}, 1 request per 100 events"
+    http_single, http_floor = f"{single} (ApiType=HTTP)", f"{floor_1} (ApiType=HTTP)"
     aggregator, copy = totals[AGGREGATOR], totals.get(COPY)
     source = f"from aggregator_bench's run of {aggregator_measured_at()} (bench/aggregator-batch.json)"
     no_copy = "" if copy is not None else "no COPY baseline: aggregator-batch.json predates it"
@@ -220,6 +226,7 @@ def figures(totals: dict[str, float]) -> list[Figure]:
     return [
         Figure(single, totals[single], unit, floor_1, totals[floor_1]),
         Figure(batched, totals[batched], unit, floor_100, totals[floor_100]),
+        Figure(http_single, totals[http_single], unit, http_floor, totals[http_floor]),
         Figure(AGGREGATOR, aggregator, unit, COPY if copy is not None else "", copy, note=aggregator_note),
         total("ingest + aggregate, 1 event per request", totals[single] + aggregator, floor_1),
         total("ingest + aggregate, 100 events per request", totals[batched] + aggregator, floor_100),
@@ -229,15 +236,17 @@ def figures(totals: dict[str, float]) -> list[Figure]:
 def write_results(run: Run, handlers: list[HandlerTime]) -> None:
     rows, totals = [], {}
     for h in handlers:
-        gateway = API_GATEWAY_REST_PER_REQUEST if h.name.startswith("API") else 0.0
-        parts = h.cost_per_million_events(gateway)
-        totals[h.name] = sum(parts.values())
-        logged = "-" if h.stdout_bytes is None else f"{h.stdout_bytes:,.0f}"
-        rows.append(
-            f"| {h.name} | {h.memory_mb} | {h.cpu_ms:,.2f} | {h.wall_ms:,.2f} | {h.billed_ms:,.2f} |"
-            f" {logged} | ${parts['api_gateway']:,.3f} | ${parts['lambda_requests']:,.3f} |"
-            f" ${parts['lambda_compute']:,.3f} | ${parts['logs']:,.3f} | **${totals[h.name]:,.3f}** |"
-        )
+        # REST first, under the row's own name (what the figures and earlier runs compare); then HTTP API
+        for api_type, per_request in GATEWAYS.items() if h.name.startswith("API") else [("", 0.0)]:
+            name = f"{h.name} (ApiType=HTTP)" if api_type == "HTTP" else h.name
+            parts = h.cost_per_million_events(per_request)
+            totals[name] = sum(parts.values())
+            logged = "-" if h.stdout_bytes is None else f"{h.stdout_bytes:,.0f}"
+            rows.append(
+                f"| {name} | {h.memory_mb} | {h.cpu_ms:,.2f} | {h.wall_ms:,.2f} | {h.billed_ms:,.2f} |"
+                f" {logged} | ${parts['api_gateway']:,.3f} | ${parts['lambda_requests']:,.3f} |"
+                f" ${parts['lambda_compute']:,.3f} | ${parts['logs']:,.3f} | **${totals[name]:,.3f}** |"
+            )
     aggregate = totals[AGGREGATOR]
     single, batched = totals["API, 1 event per request"], totals["API, 100 events per request"]
     lines = [
@@ -247,6 +256,13 @@ def write_results(run: Run, handlers: list[HandlerTime]) -> None:
         " | Lambda compute | Logs | per million events |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *rows,
+        "",
+        "API rows are priced twice: behind API Gateway REST (ApiType=REST, the default) and, marked"
+        " (ApiType=HTTP), behind an HTTP API; the function's work is the same (payload format 1.0).",
+        "",
+        f"A single event sent alone with ApiType=HTTP: **${totals['API, 1 event per request (ApiType=HTTP)']:,.2f}**"
+        f" per million (goal: at most ${HTTP_SINGLE_EVENT_GOAL:,.2f};"
+        f" {'met' if totals['API, 1 event per request (ApiType=HTTP)'] <= HTTP_SINGLE_EVENT_GOAL else 'NOT met'}).",
         "",
         f"Ingest + aggregate, per million events: **${single + aggregate:,.2f}** sent one per request,"
         f" **${batched + aggregate:,.2f}** sent 100 per request (before the fixed monthly costs of MSK, the"

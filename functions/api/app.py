@@ -6,7 +6,15 @@ from typing import Any
 
 from chalice import Chalice, ConvertToMiddleware
 
-from chalicelib import admin_routes, alert_routes, dashboard_routes, docs_routes, ingest_routes, segment_routes
+from chalicelib import (
+    admin_routes,
+    alert_routes,
+    browser_routes,
+    dashboard_routes,
+    docs_routes,
+    ingest_routes,
+    segment_routes,
+)
 from customersignal.observability import flush_or_discard, logger, metrics
 
 app = Chalice(app_name="customersignal-api")
@@ -23,6 +31,7 @@ def publish_metrics(event: Any, get_response: Any) -> Any:
 
 app.register_blueprint(ingest_routes.bp)
 app.register_blueprint(segment_routes.bp)
+app.register_blueprint(browser_routes.bp)
 app.register_blueprint(dashboard_routes.bp)
 app.register_blueprint(admin_routes.bp)
 app.register_blueprint(alert_routes.bp)

@@ -76,3 +76,52 @@ def test_a_body_that_is_not_json_is_refused_with_400(api: ApiServer) -> None:
         urllib.request.urlopen(request, timeout=30)  # noqa: S310 - loopback
     assert raised.value.code == 400
     assert json.loads(raised.value.read())["error"]["code"] == "malformed_json"
+
+
+SDK_HEADERS = "authorization,content-type,x-retry-count"  # what analytics.js sends on a retry
+
+
+@pytest.mark.parametrize("path", ["/v1/t", "/v1/i", "/v1/p", "/v1/s", "/v1/g", "/v1/a", "/v1/b", "/v1/m"])
+def test_the_preflight_allows_every_header_the_browser_sdk_sends(api: ApiServer, path: str) -> None:
+    # Given Chromium asking before a retry (X-Retry-Count) that carries the key as Basic auth
+    request = urllib.request.Request(f"{api.url}{path}", method="OPTIONS")  # noqa: S310
+    request.add_header("Origin", ORIGIN)
+    request.add_header("Access-Control-Request-Method", "POST")
+    request.add_header("Access-Control-Request-Headers", SDK_HEADERS)
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        status = response.status
+    # Then POST from any origin with exactly those headers is allowed, and cached for two hours
+    assert status == 204
+    assert headers["access-control-allow-origin"] == "*"
+    assert "POST" in headers["access-control-allow-methods"].split(",")
+    allowed = {h.strip().lower() for h in headers["access-control-allow-headers"].split(",")}
+    assert allowed == set(SDK_HEADERS.split(","))
+    assert headers["access-control-max-age"] == "7200"
+
+
+def test_a_429_exposes_retry_after_to_the_page(api: ApiServer) -> None:
+    key = api.key(api.new_tenant(rate_limit_per_s=1, burst=1))
+    answers = [browser_post(api, "/v1/t", call("track", key, event="x")) for _ in range(3)]
+    status, headers, _ = answers[-1]
+    assert status == 429
+    assert "retry-after" in headers["access-control-expose-headers"].lower()
+
+
+def test_the_sdk_telemetry_is_taken_and_counted_not_refused(api: ApiServer) -> None:
+    # Given what analytics.js posts to /m every 30 s (remote-metrics.ts): no write key, text/plain
+    series = [
+        {"type": "Counter", "metric": "analytics_js.invoke", "value": 1, "tags": {"type": "track", "library": "a"}},
+        {"type": "Counter", "metric": "analytics_js.integration.invoke", "value": 1, "tags": {"library": "a"}},
+    ]
+    status, headers, body = browser_post(api, "/v1/m", {"series": series})
+    # Then 200, readable cross-origin, counting the counters
+    assert status == 200, body
+    assert headers["access-control-allow-origin"] == "*"
+    assert (body["success"], body["received"]) == (True, 2)
+
+
+def test_telemetry_that_is_not_the_sdks_shape_is_400_naming_the_field(api: ApiServer) -> None:
+    status, headers, body = browser_post(api, "/v1/m", {"series": "x"})
+    assert (status, body["error"]["code"], body["error"]["field"]) == (400, "invalid_body", "series")
+    assert headers["access-control-allow-origin"] == "*"

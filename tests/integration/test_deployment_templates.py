@@ -42,13 +42,31 @@ def tool_env() -> dict[str, str]:
 # ------------------------------------------------------------------------------------ SAM and cfn-lint
 
 
-def test_cfn_lint_passes(tool_env: dict[str, str]) -> None:
-    result = run([SAM_BIN / "cfn-lint", TEMPLATE], tool_env)
+API_TYPE_DEFAULT = "    Default: REST\n    AllowedValues: [REST, HTTP]\n"
+
+
+def template_for(api_type: str, tmp_path: Path) -> Path:
+    """The template itself (ApiType=REST, its default), or a copy whose ApiType defaults to HTTP, so that the
+    linters judge the HTTP API variant with every other parameter at its default too."""
+    if api_type == "REST":
+        return TEMPLATE
+    source = TEMPLATE.read_text()
+    assert API_TYPE_DEFAULT in source
+    path = tmp_path / "template.yaml"
+    path.write_text(source.replace(API_TYPE_DEFAULT, API_TYPE_DEFAULT.replace("REST\n", "HTTP\n", 1), 1))
+    return path
+
+
+@pytest.mark.parametrize("api_type", ["REST", "HTTP"])
+def test_cfn_lint_passes(tool_env: dict[str, str], tmp_path: Path, api_type: str) -> None:
+    result = run([SAM_BIN / "cfn-lint", template_for(api_type, tmp_path)], tool_env)
     assert result.returncode == 0, explain(result)
 
 
-def test_sam_validate_lint_passes(tool_env: dict[str, str]) -> None:
-    result = run([SAM_BIN / "sam", "validate", "--lint", "--template-file", TEMPLATE], tool_env)
+@pytest.mark.parametrize("api_type", ["REST", "HTTP"])
+def test_sam_validate_lint_passes(tool_env: dict[str, str], tmp_path: Path, api_type: str) -> None:
+    template = template_for(api_type, tmp_path)
+    result = run([SAM_BIN / "sam", "validate", "--lint", "--template-file", template], tool_env, cwd=template.parent)
     assert result.returncode == 0, explain(result)
     assert "is a valid SAM Template" in result.stdout + result.stderr
 

@@ -33,3 +33,22 @@ def test_the_openapi_document_describes_exactly_the_apps_routes() -> None:
     served = {(path, method.lower()) for path, views in app.routes.items() for method in views}
     documented = {(path, method) for path, ops in openapi_document()["paths"].items() for method in ops}
     assert documented == served
+
+
+def test_the_http_api_variant_serves_the_same_routes_with_payload_format_1_0() -> None:
+    template = load_template(TEMPLATE)
+    app = load_app(read_spec(TEMPLATE, "ApiFunction"))
+    assert api_routes(template, "HttpApiFunction") == chalice_routes(app)
+    events = template["Resources"]["HttpApiFunction"]["Properties"]["Events"].values()
+    assert {(e["Type"], e["Properties"]["PayloadFormatVersion"]) for e in events} == {("HttpApi", "1.0")}
+
+
+def test_the_two_api_variants_differ_only_in_their_events_and_log_group() -> None:
+    resources = load_template(TEMPLATE)["Resources"]
+    rest, http = resources["ApiFunction"], resources["HttpApiFunction"]
+    assert (rest["Condition"], http["Condition"]) == ("UseRestApi", "UseHttpApi")
+    different = {"Events", "LoggingConfig", "Description"}
+    assert {k: v for k, v in rest["Properties"].items() if k not in different} == {
+        k: v for k, v in http["Properties"].items() if k not in different
+    }
+    assert rest["DependsOn"] == http["DependsOn"]

@@ -85,7 +85,7 @@ def test_every_function_folder_is_a_function_of_the_template(template: dict[str,
 
 
 def test_every_cs_variable_a_function_is_given_is_read_by_its_settings(template: dict[str, Any]) -> None:
-    readers = SETTINGS_BY_FUNCTION | {"ApiFunction": api_settings()}
+    readers = SETTINGS_BY_FUNCTION | {"ApiFunction": api_settings(), "HttpApiFunction": api_settings()}
     assert set(readers) == set(functions(template)), "a function without a known settings class"
     for logical_id, resource in functions(template).items():
         own = (resource["Properties"].get("Environment") or {}).get("Variables") or {}

@@ -15,6 +15,7 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 
 from chalicelib.deps import get_tracer
+from customersignal.domain.content_encoding import decode_body
 from customersignal.domain.errors import (
     Conflict,
     DomainError,
@@ -28,6 +29,7 @@ from customersignal.domain.errors import (
     Unavailable,
     UnsupportedMediaType,
 )
+from customersignal.domain.events import MAX_REQUEST_BYTES
 from customersignal.domain.tracing import TraceContext, parse_traceparent
 from customersignal.observability import logger
 
@@ -55,8 +57,16 @@ class RequestContext:
     started: float
 
     def body(self) -> bytes:
+        """The body as the client meant it: Content-Encoding (gzip, deflate) undone, once per request."""
+        return self._decoded_body
+
+    @functools.cached_property
+    def _decoded_body(self) -> bytes:
         raw: str | bytes = self.request.raw_body
-        return raw if isinstance(raw, bytes) else raw.encode()
+        body = raw if isinstance(raw, bytes) else raw.encode()
+        encoding = self.header("content-encoding")
+        # every route's bodies are bounded by the ingest limit: nothing we take is larger
+        return body if encoding is None else decode_body(body, encoding, max_bytes=MAX_REQUEST_BYTES)
 
     def header(self, name: str) -> str | None:
         value: str | None = self.request.headers.get(name)

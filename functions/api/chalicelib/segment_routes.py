@@ -1,8 +1,8 @@
 """Segment-compatible endpoints, so Segment's SDKs can send to CustomerSignal unchanged.
 
 The write key is our API key, sent as the HTTP Basic user name (Segment's convention) or as a Bearer token,
-or, from Segment's browser SDK, as ``writeKey`` in the body on its short paths (``/v1/t``, ``/v1/b``...;
-see ``domain/segment_browser``). Those routes have CORS on, since browsers call them from any site.
+or, from Segment's browser SDK, as ``writeKey`` in the body on its short paths (``/v1/t``, ``/v1/b``...:
+chalicelib/browser_routes.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from customersignal.domain import ingestion
 from customersignal.domain.auth import Scope
 from customersignal.domain.authenticate import authenticate
 from customersignal.domain.segment import plan_segment, segment_response_body, segment_response_status
-from customersignal.domain.segment_browser import SHORT_PATHS, SegmentCall, authorization_for
+from customersignal.domain.segment_browser import SegmentCall, authorization_for
 from customersignal.observability import logger
 
 bp = Blueprint(__name__)
@@ -78,48 +78,3 @@ def alias(ctx: RequestContext) -> Response:
 @edge(bp)
 def batch(ctx: RequestContext) -> Response:
     return handle(ctx, "batch")
-
-
-# analytics.js (browser): the write key in the body, CORS on; one letter per call type, as SHORT_PATHS
-
-
-@bp.route("/v1/t", methods=["POST"], content_types=["*/*"], cors=True)
-@edge(bp)
-def browser_track(ctx: RequestContext) -> Response:
-    return handle(ctx, SHORT_PATHS["t"])
-
-
-@bp.route("/v1/i", methods=["POST"], content_types=["*/*"], cors=True)
-@edge(bp)
-def browser_identify(ctx: RequestContext) -> Response:
-    return handle(ctx, SHORT_PATHS["i"])
-
-
-@bp.route("/v1/p", methods=["POST"], content_types=["*/*"], cors=True)
-@edge(bp)
-def browser_page(ctx: RequestContext) -> Response:
-    return handle(ctx, SHORT_PATHS["p"])
-
-
-@bp.route("/v1/s", methods=["POST"], content_types=["*/*"], cors=True)
-@edge(bp)
-def browser_screen(ctx: RequestContext) -> Response:
-    return handle(ctx, SHORT_PATHS["s"])
-
-
-@bp.route("/v1/g", methods=["POST"], content_types=["*/*"], cors=True)
-@edge(bp)
-def browser_group(ctx: RequestContext) -> Response:
-    return handle(ctx, SHORT_PATHS["g"])
-
-
-@bp.route("/v1/a", methods=["POST"], content_types=["*/*"], cors=True)
-@edge(bp)
-def browser_alias(ctx: RequestContext) -> Response:
-    return handle(ctx, SHORT_PATHS["a"])
-
-
-@bp.route("/v1/b", methods=["POST"], content_types=["*/*"], cors=True)
-@edge(bp)
-def browser_batch(ctx: RequestContext) -> Response:
-    return handle(ctx, SHORT_PATHS["b"])

@@ -30,6 +30,7 @@ from customersignal.domain.segment import (
     SegmentScreen,
     SegmentTrack,
 )
+from customersignal.domain.segment_browser import TelemetryRequest, TelemetryResponse
 
 OPENAPI_VERSION = "3.1.0"
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -50,13 +51,24 @@ SECURITY_SCHEMES: dict[str, Any] = {
 }
 
 _ERRORS: dict[int, tuple[str, str]] = {  # status -> (component name, description)
-    400: ("BadRequest", "The body can't be read: malformed_json or invalid_body."),
+    400: (
+        "BadRequest",
+        "The body can't be read: malformed_json, invalid_body, or malformed_content_encoding (not the gzip or "
+        "deflate its Content-Encoding says, or truncated).",
+    ),
     401: ("Unauthorized", "No API key, or one we don't know."),
     403: ("Forbidden", "The key is revoked or lacks the scope."),
     404: ("NotFound", "Nothing of that name or id in this tenant."),
     409: ("Conflict", "The request conflicts with the current state (error.message names what)."),
-    413: ("PayloadTooLarge", "request_too_large (over 1 MB) or too_many_events (over 500)."),
-    415: ("UnsupportedMediaType", "The body is not JSON."),
+    413: (
+        "PayloadTooLarge",
+        "request_too_large (over 1 MB, after undoing Content-Encoding) or too_many_events (over 500).",
+    ),
+    415: (
+        "UnsupportedMediaType",
+        "The body is not JSON (unsupported_media_type), or its Content-Encoding is not gzip, deflate or identity "
+        "(unsupported_content_encoding, naming it).",
+    ),
     429: ("TooManyRequests", "The project is over its rate; retry after Retry-After seconds."),
     503: ("ServiceUnavailable", "Kafka (or the key store) is unavailable; nothing was accepted. Retry later."),
 }
@@ -70,6 +82,18 @@ _HEADERS: dict[str, dict[str, Any]] = {
         "description": "Seconds to wait before retrying, as Segment's browser SDK reads it (equals Retry-After).",
         "schema": {"type": "integer"},
     },
+}
+# Every body may come compressed (http.RequestContext.body undoes it); a bomb is refused with 413 at 1 MB
+CONTENT_ENCODING: dict[str, Any] = {
+    "name": "Content-Encoding",
+    "in": "header",
+    "required": False,
+    "description": (
+        "gzip or deflate (zlib) to send the body compressed, as Segment's server SDKs do; identity or none for a "
+        "plain body. Anything else is 415 unsupported_content_encoding; bytes that are not that coding are 400 "
+        "malformed_content_encoding; a body inflating past 1 MB is 413 request_too_large."
+    ),
+    "schema": {"type": "string", "enum": ["gzip", "deflate", "identity"]},
 }
 _ERROR_HEADERS = {
     429: ("Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "X-RateLimit-Reset"),
@@ -87,7 +111,7 @@ class RouteDoc:
     """
 
     path: str
-    method: Literal["get", "post", "patch", "put", "delete"]
+    method: Literal["get", "post", "patch", "put", "delete", "options"]
     summary: str
     request_model: type[BaseModel] | None
     success_status: int = 200
@@ -128,9 +152,43 @@ def _segment_browser_route(letter: str, call: str, model: type[BaseModel]) -> Ro
         description=(
             "As /v1/" + call + ", for Segment's browser SDK: the body may carry the key as writeKey instead of an "
             "Authorization header (the header wins when both are sent), text/plain bodies are JSON, and responses "
-            "allow any origin (CORS)."
+            "allow any origin (CORS; the OPTIONS preflight allows Authorization, Content-Type and X-Retry-Count)."
         ),
     )
+
+
+def _preflight_route(letter: str) -> RouteDoc:
+    return RouteDoc(
+        path=f"/v1/{letter}",
+        method="options",
+        summary="CORS preflight for Segment's browser SDK",
+        request_model=None,
+        success_status=204,
+        scopes=(),
+        response_model=None,
+        auth=(),
+        error_statuses=(),
+        description=(
+            "Any origin may POST here with the headers analytics.js sends: Authorization, Content-Type and "
+            "X-Retry-Count (its retries). Cached by the browser for two hours."
+        ),
+    )
+
+
+TELEMETRY_ROUTE = RouteDoc(
+    path="/v1/m",
+    method="post",
+    summary="Segment browser SDK telemetry: taken and counted, never stored",
+    request_model=TelemetryRequest,
+    scopes=(),
+    response_model=TelemetryResponse,
+    auth=(),
+    error_statuses=(400, 413, 415),
+    description=(
+        "analytics.js posts counters about itself here every 30 s (no write key). Segment's API takes them; so do "
+        "we: the answer is 200 and only their number is kept, as the BrowserSdkTelemetry metric."
+    ),
+)
 
 
 INGEST_ROUTES: list[RouteDoc] = [
@@ -158,6 +216,8 @@ INGEST_ROUTES: list[RouteDoc] = [
     _segment_browser_route("g", "group", SegmentGroup),
     _segment_browser_route("a", "alias", SegmentAlias),
     _segment_browser_route("b", "batch", SegmentBatch),
+    TELEMETRY_ROUTE,
+    *(_preflight_route(letter) for letter in "tipsgabm"),
     RouteDoc(
         path="/v1/openapi.json",
         method="get",
@@ -224,6 +284,7 @@ def _operation(route: RouteDoc, refs: _Refs) -> dict[str, Any]:
     if route.request_model is not None:
         schema = refs[(route.request_model, "validation")]
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
+        operation["parameters"] = [*operation.get("parameters", ()), CONTENT_ENCODING]
     return operation
 
 

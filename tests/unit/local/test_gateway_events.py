@@ -675,11 +675,17 @@ def test_function_spec_merges_globals(template_file: Path) -> None:
     assert located.code_uri == (template_file.parent / "functions" / "api").resolve()
 
 
-def test_api_routes_are_the_rest_events_only(template_file: Path) -> None:
+def test_api_routes_are_the_rest_and_http_api_events(template_file: Path) -> None:
     assert api_routes(load_template(template_file), "ApiFunction") == {
         ("/v1/events", "POST"),
         ("/v1/keys/{key_id}", "GET"),
+        ("/v2", "GET"),
     }
+
+
+def test_a_function_with_any_rest_event_is_served_as_rest(template_file: Path) -> None:
+    # the local gateway plays one kind per function; an HTTP API only when every API event is an HttpApi one
+    assert function_spec(load_template(template_file), "ApiFunction").api_type == "REST"
 
 
 def test_template_routes_can_be_compared_with_the_app(template_file: Path) -> None:
@@ -690,6 +696,9 @@ def test_template_routes_can_be_compared_with_the_app(template_file: Path) -> No
 
     @app.route("/v1/keys/{key_id}", methods=["GET"])
     def get(key_id: str) -> None: ...
+
+    @app.route("/v2", methods=["GET"])
+    def v2() -> None: ...
 
     assert chalice_routes(app) == api_routes(load_template(template_file), "ApiFunction")
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from customersignal.domain.errors import MalformedRequest
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from customersignal.domain.errors import MalformedRequest, PayloadTooLarge
 
 SegmentCall = Literal["track", "identify", "page", "screen", "group", "alias", "batch"]
 
@@ -44,3 +46,54 @@ def write_key_in(body: bytes) -> str | None:
         raise MalformedRequest(code="malformed_json", message=f"the body is not valid JSON: {exc}") from None
     key = document.get("writeKey") if isinstance(document, dict) else None
     return key if isinstance(key, str) and key else None
+
+
+# --- the SDK's own telemetry ------------------------------------------------------------------------------
+# Every 30 s analytics.js posts counters about itself ({"series": [{"type": "Counter", "metric":
+# "analytics_js.…", "value": 1, "tags": {...}}]}) to {apiHost}/m, as text/plain with no write key
+# (packages/browser/src/core/stats/remote-metrics.ts). Segment's API takes them; refusing them makes every
+# page log an error. We take them too and keep only their number (a metric): they describe the SDK, not
+# the customer's users, and carry no key to say whose they are.
+
+MAX_TELEMETRY_BYTES = 64 * 1024  # the SDK queues at most 20 counters: a few KB
+
+
+class TelemetryCounter(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="Counter, the only type the SDK sends.")
+    metric: str = Field(description="analytics_js.…")
+    value: int = 1
+
+
+class TelemetryRequest(BaseModel):
+    """What analytics.js posts to /m: up to 20 counters about itself."""
+
+    model_config = ConfigDict(extra="allow")
+
+    series: list[TelemetryCounter]
+
+
+class TelemetryResponse(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_serialization_defaults_required=True)
+
+    success: bool = Field(description="Always true: the counters were read (and only their number is kept).")
+    received: int = Field(ge=0, description="How many counters the body held.")
+    request_id: str
+    trace_id: str
+
+
+def count_telemetry(body: bytes) -> int:
+    """How many counters a telemetry body holds; a body that is too large or not the SDK's shape is refused."""
+    if len(body) > MAX_TELEMETRY_BYTES:
+        raise PayloadTooLarge(
+            code="request_too_large",
+            message=f"the body is {len(body)} bytes; telemetry is at most {MAX_TELEMETRY_BYTES}",
+        )
+    try:
+        return len(TelemetryRequest.model_validate_json(body).series)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        code = "malformed_json" if first["type"] == "json_invalid" else "invalid_body"
+        raise MalformedRequest(code=code, message=f"not analytics.js telemetry: {first['msg']}", field=field) from None

@@ -5,7 +5,9 @@
 
 template.yaml is the single source of truth: the function's CodeUri and Handler say what to import (the
 CodeUri folder goes first on sys.path of each worker, then ``module.attribute`` is imported, as Lambda's
-Python runtime does), its Timeout and MemorySize shape the Lambda context, its REST API's
+Python runtime does), its API events say which gateway to play (``Type: Api``: REST; ``Type: HttpApi``: an
+HTTP API with payload format 1.0, e.g. ``--function HttpApiFunction``), its Timeout and MemorySize shape the
+Lambda context, its REST API's
 BinaryMediaTypes say which bodies travel as base64 (not the Chalice app's ``binary_types``, which a
 SAM-built API never sees), and its plain-string
 environment variables (Globals, then the function's) are set where the caller's environment does not
@@ -31,7 +33,7 @@ from pathlib import Path
 
 from chalice.app import Chalice
 
-from customersignal.local.gateway import GatewayConfig, LocalApiGateway
+from customersignal.local.gateway import INTEGRATION_TIMEOUT_S, GatewayConfig, LocalApiGateway
 from customersignal.local.runtime import import_handler
 from customersignal.local.static_site import StaticSite
 from customersignal.local.template import FunctionSpec, TemplateError, function_spec, load_template
@@ -100,6 +102,9 @@ def gateway_for(spec: FunctionSpec, concurrency: int, stats_dir: Path | None = N
         memory_mb=spec.memory_mb,
         concurrency=concurrency,
         binary_media_types=spec.binary_media_types,
+        api_type="HTTP" if spec.api_type == "HTTP" else "REST",
+        # an HTTP API waits up to 30 s for its integration, REST 29 s
+        integration_timeout_s=30.0 if spec.api_type == "HTTP" else INTEGRATION_TIMEOUT_S,
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
     )
     return LocalApiGateway(load_app(spec), config, stats_dir=stats_dir)

@@ -53,14 +53,18 @@ def load_template(path: Path | str) -> dict[str, Any]:
     return loaded
 
 
+API_EVENT_TYPES = {"Api": "REST", "HttpApi": "HTTP"}  # SAM event type -> the API Gateway that sends it
+
+
 @dataclass(frozen=True)
 class ApiEvent:
-    """One ``Type: Api`` (REST) event of a function."""
+    """One ``Type: Api`` (REST) or ``Type: HttpApi`` event of a function."""
 
     name: str
     path: str
     method: str
     rest_api_id: Any = None
+    kind: str = "Api"
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ class FunctionSpec:
     unresolved_env: dict[str, Any] = field(default_factory=dict)
     binary_media_types: tuple[str, ...] = ()
     """binaryMediaTypes of the REST API(s) behind the function's Api events (``~1`` read as ``/``)."""
+    api_type: str = "REST"
+    """HTTP when all the function's API events are ``HttpApi`` ones (payload format 1.0), else REST."""
 
     @property
     def handler_module(self) -> str:
@@ -152,21 +158,28 @@ def function_spec(template: dict[str, Any], logical_id: str, base_dir: Path | st
         memory_mb=memory if isinstance(memory, int) else DEFAULT_MEMORY_MB,
         unresolved_env=unresolved,
         binary_media_types=binary_media_types(template, logical_id),
+        api_type=_api_type(api_events(template, logical_id)),
     )
 
 
+def _api_type(events: list[ApiEvent]) -> str:
+    """HTTP when every API event is an HttpApi one; REST otherwise (also with none: Chalice's own default)."""
+    return "HTTP" if events and all(e.kind == "HttpApi" for e in events) else "REST"
+
+
 def api_events(template: dict[str, Any], logical_id: str) -> list[ApiEvent]:
-    """The function's REST (``Type: Api``) events; ``HttpApi`` events are API Gateway v2 and not included."""
+    """The function's REST (``Type: Api``) and HTTP API (``Type: HttpApi``) events."""
     properties = _function_resource(template, logical_id)
     found: list[ApiEvent] = []
     for name, event in (properties.get("Events") or {}).items():
-        if not isinstance(event, dict) or event.get("Type") != "Api":
+        if not isinstance(event, dict) or event.get("Type") not in API_EVENT_TYPES:
             continue
         props = event.get("Properties") or {}
         path, method = props.get("Path"), props.get("Method")
         if not isinstance(path, str) or not isinstance(method, str):
             raise TemplateError(f"{logical_id} event {name} needs a plain Path and Method")
-        found.append(ApiEvent(name=name, path=path, method=method.upper(), rest_api_id=props.get("RestApiId")))
+        api_id = props.get("RestApiId", props.get("ApiId"))
+        found.append(ApiEvent(name, path, method.upper(), rest_api_id=api_id, kind=event["Type"]))
     return found
 
 
@@ -180,6 +193,8 @@ def binary_media_types(template: dict[str, Any], logical_id: str) -> tuple[str, 
     globals_api = (template.get("Globals") or {}).get("Api") or {}
     found: list[str] = []
     for event in api_events(template, logical_id):
+        if event.kind != "Api":  # an HTTP API has no binaryMediaTypes
+            continue
         properties: dict[str, Any] = {}
         if isinstance(event.rest_api_id, dict) and isinstance(event.rest_api_id.get("Ref"), str):
             properties = (resources.get(event.rest_api_id["Ref"]) or {}).get("Properties") or {}
@@ -191,5 +206,5 @@ def binary_media_types(template: dict[str, Any], logical_id: str) -> tuple[str, 
 
 
 def api_routes(template: dict[str, Any], logical_id: str) -> set[tuple[str, str]]:
-    """``{(path, METHOD)}`` of the function's REST events: compare with a Chalice app's ``routes``."""
+    """``{(path, METHOD)}`` of the function's API events: compare with a Chalice app's ``routes``."""
     return {(event.path, event.method) for event in api_events(template, logical_id)}
