@@ -1,28 +1,39 @@
 import uPlot from 'uplot';
-import { formatCompact, formatNumber } from '../lib/format';
+import { axisTimeLabels } from '../lib/chartTime';
+import { formatCompact } from '../lib/format';
 
-export const PALETTE = ['#2563eb', '#d97706', '#059669', '#db2777', '#7c3aed', '#0891b2', '#dc2626', '#65a30d', '#9333ea', '#475569'];
-
-export function colorAt(i: number): string {
-  return PALETTE[i % PALETTE.length] as string;
+export interface ChartLine {
+  label: string;
+  color: string;
+  shown: boolean;
 }
 
-/** Options for a time chart whose x values are epoch ms, drawn in `tz`. */
-export function timeChartOptions(labels: string[], tz: string, width: number, height: number): uPlot.Options {
+/**
+ * Options for a time chart whose x values are epoch ms, drawn in `tz`. Each line is two uPlot series:
+ * the complete buckets (solid) and the buckets that may still grow (dotted), see lib/buckets.ts.
+ * `log` uses uPlot's arcsinh scale: log-like above 1, and unlike a true log scale it can draw a zero.
+ */
+export function timeChartOptions(lines: ChartLine[], tz: string, width: number, height: number, log: boolean): uPlot.Options {
   return {
     width,
     height,
     ms: 1,
     tzDate: (ts) => uPlot.tzDate(new Date(ts), tz),
-    legend: { live: true },
-    cursor: { drag: { x: true, y: false } },
+    legend: { show: false },
+    cursor: { drag: { x: true, y: false }, points: { size: 7 } },
     scales: {
       x: { time: true },
       // Counts start at zero; a y axis that floats makes small changes look dramatic.
-      y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] },
+      y: log ? { distr: 4, asinh: 1, range: (_u, _min, max) => [0, max > 0 ? max * 1.3 : 1] } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] },
     },
     axes: [
-      { stroke: '#475569', grid: { stroke: '#e2e8f0', width: 1 }, ticks: { stroke: '#cbd5e1', width: 1 } },
+      {
+        stroke: '#475569',
+        grid: { stroke: '#e2e8f0', width: 1 },
+        ticks: { stroke: '#cbd5e1', width: 1 },
+        size: 44,
+        values: (_u, splits, _axis, _space, incr) => axisTimeLabels(splits, incr, tz),
+      },
       {
         stroke: '#475569',
         size: 56,
@@ -33,12 +44,10 @@ export function timeChartOptions(labels: string[], tz: string, width: number, he
     ],
     series: [
       { label: `Time (${tz})` },
-      ...labels.map((label, i) => ({
-        label,
-        stroke: colorAt(i),
-        width: 1.5,
-        value: (_u: uPlot, v: number | null) => (v === null ? '—' : formatNumber(v)),
-      })),
+      ...lines.flatMap((line) => [
+        { label: line.label, stroke: line.color, width: 1.75, show: line.shown, points: { show: false } },
+        { label: `${line.label} (so far)`, stroke: line.color, width: 1.75, dash: [3, 4], show: line.shown, points: { show: false } },
+      ]),
     ],
   };
 }

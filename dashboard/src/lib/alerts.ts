@@ -153,3 +153,8 @@ export const SILENCE_PRESETS: readonly { hours: number; label: string }[] = [
 export function repeatText(seconds: number | null): string {
   return seconds === null ? 'notify once' : `every ${formatWindow(seconds)}`;
 }
+
+/** Enabled rules that are firing now: what the navigation badge and the Overview banner count. */
+export function firingRules<T extends { enabled: boolean; state: AlertState }>(rules: readonly T[]): T[] {
+  return rules.filter((r) => r.enabled && r.state === 'FIRING');
+}

@@ -7,7 +7,7 @@ import { MetricsControls } from '../components/metrics/MetricsControls';
 import { SeriesTable } from '../components/metrics/SeriesTable';
 import { EmptyView, QueryView } from '../components/StateViews';
 import { parseMetricsFilters, serialiseMetricsFilters, type MetricsFilters } from '../lib/metricsFilters';
-import { completeUpToMs } from '../lib/freshness';
+import { seriesPartialFrom } from '../lib/buckets';
 import { refreshMsFor, resolveRange, validateSeriesRange } from '../lib/range';
 import { denseSeries, orderByLabels, sumValues } from '../lib/series';
 import { browserTimeZone, formatDateTime } from '../lib/time';
@@ -66,7 +66,7 @@ export function MetricsPage() {
                   tz={filters.tz}
                   height={340}
                   testId="metrics-chart"
-                  incompleteFromMs={completeUpToMs(data.freshness)}
+                  partialFrom={seriesPartialFrom(data, Date.now())}
                 />
                 {data.sources.hot_from && (
                   <p className="muted small">
