@@ -23,6 +23,30 @@ interface ChartProps {
   testId?: string;
   /** Types listed in the legend but not drawn until the user turns them on. */
   initiallyHidden?: readonly string[];
+  /** A horizontal reference line (a rule's threshold). */
+  threshold?: { value: number; label: string } | null;
+  /** What an x value is, in the tooltip ("window ending "); bucket starts need no prefix. */
+  pointTitle?: string;
+}
+
+function drawThreshold(plot: uPlot, threshold: { value: number; label: string } | null): void {
+  if (!threshold) return;
+  const { left, top, width, height } = plot.bbox;
+  const y = plot.valToPos(threshold.value, 'y', true);
+  if (!(y >= top && y <= top + height)) return;
+  const ctx = plot.ctx;
+  ctx.save();
+  ctx.strokeStyle = '#b91c1c';
+  ctx.lineWidth = 1.5 * devicePixelRatio;
+  ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
+  ctx.beginPath();
+  ctx.moveTo(left, y);
+  ctx.lineTo(left + width, y);
+  ctx.stroke();
+  ctx.fillStyle = '#b91c1c';
+  ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+  ctx.fillText(threshold.label, left + 6 * devicePixelRatio, y - 5 * devicePixelRatio);
+  ctx.restore();
 }
 
 function shadePartial(plot: uPlot, xs: readonly number[], partialFrom: number): void {
@@ -57,27 +81,30 @@ function plotData(xs: number[], series: ChartSeries[], partialFrom: number): uPl
  * data with setData, so a 5-second refresh redraws the canvas in place: no remount, no flicker, and
  * the cursor and zoom stay where the user left them. Colours come from the type names (lib/colors.ts).
  */
-export function Chart({ xs, series, tz, partialFrom, height = 280, testId, initiallyHidden = [] }: ChartProps) {
+export function Chart({ xs, series, tz, partialFrom, height = 280, testId, initiallyHidden = [], threshold = null, pointTitle = '' }: ChartProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
-  const sourceRef = useRef<TooltipSource>({ xs, series, partialFrom, tz, hidden: new Set() });
+  const sourceRef = useRef<TooltipSource>({ xs, series, partialFrom, tz, hidden: new Set(), titlePrefix: pointTitle });
   const [hidden, setHidden] = useState<Set<string>>(() => new Set(initiallyHidden));
   const [log, setLog] = useState(false);
   const labels = useMemo(() => series.map((s) => s.label), [series]);
-  const shape = JSON.stringify([labels, tz, height, log]);
-  sourceRef.current = { xs, series, partialFrom, tz, hidden };
+  const shape = JSON.stringify([labels, tz, height, log, threshold]);
+  sourceRef.current = { xs, series, partialFrom, tz, hidden, titlePrefix: pointTitle };
 
   useEffect(() => {
     const host = hostRef.current;
     if (!host) return;
     const width = Math.max(200, Math.floor(host.clientWidth));
     const lines = labels.map((label) => ({ label, color: typeColor(label), shown: !sourceRef.current.hidden.has(label) }));
-    const options = timeChartOptions(lines, tz, width, height, log);
+    const options = timeChartOptions(lines, tz, { width, height }, log, threshold?.value ?? 0);
     options.plugins = [tooltipPlugin(sourceRef)];
     // Marked from uPlot's own draw hook, so an end-to-end test waits for pixels, not for React.
     options.hooks = {
       drawAxes: [(u) => shadePartial(u, sourceRef.current.xs, sourceRef.current.partialFrom)],
-      draw: [(u) => markDrawn(host, u, labels.length, sourceRef.current.partialFrom)],
+      draw: [
+        (u) => drawThreshold(u, threshold),
+        (u) => markDrawn(host, u, labels.length, sourceRef.current.partialFrom),
+      ],
     };
     const { xs: x0, series: s0, partialFrom: p0 } = sourceRef.current;
     const plot = new uPlot(options, plotData(x0, s0, p0), host);
@@ -93,7 +120,7 @@ export function Chart({ xs, series, tz, partialFrom, height = 280, testId, initi
       plot.destroy();
       plotRef.current = null;
     };
-    // The shape string stands for labels, tz, height and scale; data changes go through setData below.
+    // The shape string stands for labels, tz, height, scale and threshold; data changes go through setData below.
   }, [shape]);
 
   useEffect(() => {

@@ -13,7 +13,19 @@ export interface ChartLine {
  * the complete buckets (solid) and the buckets that may still grow (dotted), see lib/buckets.ts.
  * `log` uses uPlot's arcsinh scale: log-like above 1, and unlike a true log scale it can draw a zero.
  */
-export function timeChartOptions(lines: ChartLine[], tz: string, width: number, height: number, log: boolean): uPlot.Options {
+export function timeChartOptions(
+  lines: ChartLine[],
+  tz: string,
+  size: { width: number; height: number },
+  log: boolean,
+  /** A value the y axis must reach (a rule's threshold), whatever the data. */
+  yAtLeast = 0,
+): uPlot.Options {
+  const { width, height } = size;
+  const top = (max: number, pad: number) => {
+    const m = Math.max(max, yAtLeast);
+    return m > 0 ? m * pad : 1;
+  };
   return {
     width,
     height,
@@ -24,7 +36,7 @@ export function timeChartOptions(lines: ChartLine[], tz: string, width: number, 
     scales: {
       x: { time: true },
       // Counts start at zero; a y axis that floats makes small changes look dramatic.
-      y: log ? { distr: 4, asinh: 1, range: (_u, _min, max) => [0, max > 0 ? max * 1.3 : 1] } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] },
+      y: log ? { distr: 4, asinh: 1, range: (_u, _min, max) => [0, top(max, 1.3)] } : { range: (_u, _min, max) => [0, top(max, 1.08)] },
     },
     axes: [
       {

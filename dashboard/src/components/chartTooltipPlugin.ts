@@ -9,11 +9,12 @@ export interface TooltipSource {
   partialFrom: number;
   tz: string;
   hidden: ReadonlySet<string>;
+  titlePrefix: string;
 }
 
 function render(tip: HTMLDivElement, source: TooltipSource, idx: number): boolean {
   const lines = source.series.map((s) => ({ ...s, color: typeColor(s.label), shown: !source.hidden.has(s.label) }));
-  const model = tooltipModel(idx, source.xs, lines, source.partialFrom, source.tz);
+  const model = tooltipModel(idx, source.xs, lines, source.partialFrom, source.tz, source.titlePrefix);
   if (!model) return false;
   // Built with textContent: type names are user data and never go through innerHTML.
   const title = document.createElement('div');

@@ -23,6 +23,7 @@ export function tooltipModel(
   lines: readonly { label: string; color: string; values: readonly number[]; shown: boolean }[],
   partialFrom: number,
   tz: string,
+  titlePrefix = '',
 ): TooltipModel | null {
   const x = xs[idx];
   if (x === undefined) return null;
@@ -32,7 +33,7 @@ export function tooltipModel(
     .map((l) => ({ label: l.label, color: l.color, n: l.values[idx] ?? 0 }))
     .sort((a, b) => b.n - a.n)
     .map(({ label, color, n }) => ({ label, color, value: partial ? `${formatNumber(n)} so far` : formatNumber(n) }));
-  return { title: `${formatDateTime(x, tz)}${partial ? ' (still filling)' : ''}`, partial, rows };
+  return { title: `${titlePrefix}${formatDateTime(x, tz)}${partial ? ' (still filling)' : ''}`, partial, rows };
 }
 
 /** Where the tooltip goes: right of the cursor, or left of it when it would leave the plot. */

@@ -14,7 +14,13 @@ export function RuleFacts({ rule, tz, endpointLabel }: { rule: RuleDetail; tz: s
     ['Window', formatWindow(rule.window_seconds)],
     ['Severity', <StatusBadge value={rule.severity} testId="alert-detail-severity" />],
     ['Enabled', rule.enabled ? 'yes' : 'no (not evaluated)'],
-    ['Fires after', `${rule.pending_evaluations} breaching evaluation${rule.pending_evaluations === 1 ? '' : 's'} in a row (now ${rule.status.consecutive_breaches})`],
+    [
+      'Fires after',
+      <>
+        {rule.pending_evaluations} breaching evaluation{rule.pending_evaluations === 1 ? '' : 's'} in a row{' '}
+        <span className="nowrap" data-testid="alert-detail-breaches">(now {rule.status.consecutive_breaches})</span>
+      </>,
+    ],
     ['Repeat while firing', repeatText(rule.repeat_interval_seconds)],
     ['Notify on resolve', rule.notify_on_resolve ? 'yes' : 'no'],
     ['Silenced', isSilenced(rule.silenced_until, Date.now()) ? <>until <Time value={rule.silenced_until} tz={tz} /></> : 'no'],
