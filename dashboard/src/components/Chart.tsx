@@ -36,15 +36,18 @@ function drawThreshold(plot: uPlot, threshold: { value: number; label: string } 
   if (!(y >= top && y <= top + height)) return;
   const ctx = plot.ctx;
   ctx.save();
-  ctx.strokeStyle = '#b91c1c';
+  ctx.strokeStyle = '#334155';
   ctx.lineWidth = 1.5 * devicePixelRatio;
   ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
   ctx.beginPath();
   ctx.moveTo(left, y);
   ctx.lineTo(left + width, y);
   ctx.stroke();
-  ctx.fillStyle = '#b91c1c';
+  ctx.fillStyle = '#334155';
   ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+  // uPlot leaves the alignment of its last axis label (right-aligned) on the context
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'bottom';
   ctx.fillText(threshold.label, left + 6 * devicePixelRatio, y - 5 * devicePixelRatio);
   ctx.restore();
 }

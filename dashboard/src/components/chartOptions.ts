@@ -34,7 +34,8 @@ export function timeChartOptions(
     legend: { show: false },
     cursor: { drag: { x: true, y: false }, points: { size: 7 } },
     scales: {
-      x: { time: true },
+      // Up to the end of the newest bucket, not its start: the bucket still filling gets room to be shaded.
+      x: { time: true, range: (u, min, max) => [min, max + lastBucketMs(u.data[0] as number[] | undefined)] },
       // Counts start at zero; a y axis that floats makes small changes look dramatic.
       y: log ? { distr: 4, asinh: 1, range: (_u, _min, max) => [0, top(max, 1.3)] } : { range: (_u, _min, max) => [0, top(max, 1.08)] },
     },
@@ -49,9 +50,10 @@ export function timeChartOptions(
       {
         stroke: '#475569',
         size: 56,
-        grid: { stroke: '#e2e8f0', width: 1 },
-        ticks: { stroke: '#cbd5e1', width: 1 },
-        values: (_u, splits) => splits.map((v) => formatCompact(v)),
+        grid: { stroke: '#e2e8f0', width: 1, filter: log ? majorLogSplits : undefined },
+        ticks: { stroke: '#cbd5e1', width: 1, filter: log ? majorLogSplits : undefined },
+        // a log scale's minor splits come as null: unlabelled ticks, not dashes
+        values: (_u, splits) => splits.map((v) => (v === null || v === undefined ? '' : formatCompact(v))),
       },
     ],
     series: [
@@ -62,4 +64,22 @@ export function timeChartOptions(
       ]),
     ],
   };
+}
+
+/** The width of the newest bucket, from the last two starts; a lone bucket is taken as a minute. */
+export function lastBucketMs(xs: readonly number[] | undefined): number {
+  if (!xs || xs.length < 2) return 60_000;
+  return (xs[xs.length - 1] as number) - (xs[xs.length - 2] as number);
+}
+
+/** On a log scale, lines only at 0 and at 1, 2 and 5 times a power of ten: the labelled splits. */
+export function majorLogSplits(_u: uPlot, splits: number[]): (number | null)[] {
+  return splits.map((v) => (isMajorLogSplit(v) ? v : null));
+}
+
+export function isMajorLogSplit(v: number): boolean {
+  if (v === 0) return true;
+  if (!(v > 0)) return false;
+  const mantissa = Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
+  return mantissa === 1 || mantissa === 2 || mantissa === 5;
 }

@@ -14,13 +14,16 @@ export function hashName(name: string): number {
   return h >>> 0;
 }
 
+const LIGHTNESS = [34, 44, 54];
+
 /**
- * A hue from the hash, and one of two lightness steps from other bits: two types whose hues land close
- * together still differ half the time. Saturation and lightness stay in a band that reads on white.
+ * A hue from the hash, and one of three lightness steps from other bits: two types whose hues land
+ * close together still differ two times in three. Every step reads on white. Two names can still land
+ * on near colours (no colour from a name alone can rule that out); the legend and tooltip name each line.
  */
 export function typeColor(name: string): string {
   const h = hashName(name);
   const hue = h % 360;
-  const light = (h >>> 9) % 2 === 0 ? 38 : 50;
+  const light = LIGHTNESS[(h >>> 9) % LIGHTNESS.length] as number;
   return `hsl(${hue} 70% ${light}%)`;
 }

@@ -40,7 +40,7 @@ function HistoryRow({ entry, tz, endpointLabel }: { entry: AlertHistoryEntry; tz
       </td>
       <td>
         <OutcomeBadge outcome={entry.notification_outcome} />
-        {entry.notified_at && (
+        {entry.notified_at && entry.notification_outcome !== 'no_channels' && (
           <div className="muted small">
             <Time value={entry.notified_at} tz={tz} />
           </div>

@@ -26,7 +26,16 @@ export function RuleFacts({ rule, tz, endpointLabel }: { rule: RuleDetail; tz: s
     ['Silenced', isSilenced(rule.silenced_until, Date.now()) ? <>until <Time value={rule.silenced_until} tz={tz} /></> : 'no'],
     ['Channels', rule.channels.length === 0 ? <span className="muted">none</span> : rule.channels.map((id) => <div key={id}><code title={id}>{endpointLabel(id)}</code></div>)],
     ['Last evaluated window', <Time value={rule.status.last_evaluated_bucket} tz={tz} />],
-    ['Last notified', <Time value={rule.status.last_notified_at} tz={tz} />],
+    [
+      'Last notified',
+      rule.channels.length === 0 ? (
+        <span className="muted" data-testid="alert-detail-last-notified">
+          nothing delivered: no channels
+        </span>
+      ) : (
+        <Time value={rule.status.last_notified_at} tz={tz} />
+      ),
+    ],
     ['Created', <Time value={rule.created_at} tz={tz} />],
     ['Updated', <Time value={rule.updated_at} tz={tz} />],
   ];

@@ -3,6 +3,7 @@ import type { CatalogItem } from '../../api/types';
 import { formatNumber } from '../../lib/format';
 import { StatusBadge } from '../StatusBadge';
 import { Time } from '../Time';
+import { TypeName } from '../TypeName';
 
 export function CatalogTable({ items, tz }: { items: CatalogItem[]; tz: string }) {
   const seen = (value: string | null) => (value ? <Time value={value} tz={tz} /> : <span className="muted">never</span>);
@@ -26,7 +27,9 @@ export function CatalogTable({ items, tz }: { items: CatalogItem[]; tz: string }
           {items.map((t) => (
             <tr key={t.name} data-testid="catalog-row" data-name={t.name}>
               <td>
-                <Link to={`/catalog/${encodeURIComponent(t.name)}`}>{t.name}</Link>
+                <Link to={`/catalog/${encodeURIComponent(t.name)}`}>
+                  <TypeName name={t.name} />
+                </Link>
               </td>
               <td>
                 <StatusBadge value={t.status} />
