@@ -50,10 +50,11 @@ export function timeChartOptions(
       {
         stroke: '#475569',
         size: 56,
-        grid: { stroke: '#e2e8f0', width: 1, filter: log ? majorLogSplits : undefined },
-        ticks: { stroke: '#cbd5e1', width: 1, filter: log ? majorLogSplits : undefined },
-        // a log scale's minor splits come as null: unlabelled ticks, not dashes
-        values: (_u, splits) => splits.map((v) => (v === null || v === undefined ? '' : formatCompact(v))),
+        // an explicit `filter: undefined` would replace uPlot's default filter, so the key is only set for log
+        grid: { stroke: '#e2e8f0', width: 1, ...(log ? { filter: majorLogSplits } : {}) },
+        ticks: { stroke: '#cbd5e1', width: 1, ...(log ? { filter: majorLogSplits } : {}) },
+        // a log scale's minor splits come as null (and its range may reach below 0): unlabelled, not dashes
+        values: (_u, splits) => splits.map((v) => (v === null || v === undefined || v < 0 ? '' : formatCompact(v))),
       },
     ],
     series: [
