@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // End-to-end check of the built dashboard against a running CustomerSignal API (which serves
-// dashboard/dist). It signs in, sends 30 fresh events, and follows them through the Overview, the
-// events explorer and an event's detail, then creates and revokes an API key.
+// dashboard/dist). It signs in, creates an alert rule, sends 30 fresh events, and follows them through
+// the Overview (the live chart: the filling minute, tooltip, log scale, toggles), the firing alert
+// (badge, banner, its page), the catalog's times, the events explorer and an event's detail, then
+// creates and revokes an API key.
 //
 //   BASE_URL=http://127.0.0.1:8000 CS_ADMIN_KEY=cs_... CS_INGEST_KEY=cs_... \
 //   ARTIFACTS_DIR=test-results npm run e2e
@@ -14,14 +16,12 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { apiCall, ARTIFACTS_DIR, BASE_URL, check, fail, Failure, passed, PIPELINE_TIMEOUT_MS, screenshot, waitFor } from './support.mjs';
+import { checkAlertTruth, checkCatalogTimes, checkLiveChart, createAlertRule } from './truth.mjs';
 
-const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:8000').replace(/\/+$/, '');
 const ADMIN_KEY = process.env.CS_ADMIN_KEY || '';
 const INGEST_KEY = process.env.CS_INGEST_KEY || '';
-const ARTIFACTS_DIR = path.resolve(process.env.ARTIFACTS_DIR || 'test-results');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-/** How long data may take to go from POST /v1/events to the dashboard. */
-const PIPELINE_TIMEOUT_MS = Number(process.env.E2E_PIPELINE_TIMEOUT_MS) || 60_000;
 const WHOLE_RUN_TIMEOUT_MS = 5 * 60_000;
 
 const RUN = randomUUID().slice(0, 8);
@@ -32,56 +32,6 @@ const KEY_NAME = `e2e-${RUN}`;
 const EVENTS_FOR_A = 25;
 const EVENTS_FOR_B = 5;
 const PAGE_SIZE = 10;
-
-class Failure extends Error {}
-
-function fail(message) {
-  throw new Failure(message);
-}
-
-function check(condition, message) {
-  if (!condition) fail(message);
-}
-
-function passed(message) {
-  console.log(`PASS  ${message}`);
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `probe` until it returns a truthy value; on timeout, fails with `describe()`'s last words. */
-async function waitFor(probe, { timeoutMs, intervalMs = 1_000, describe }) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    last = await probe();
-    if (last) return last;
-    if (Date.now() > deadline) fail(await describe());
-    await sleep(intervalMs);
-  }
-}
-
-async function screenshot(page, name) {
-  const file = path.join(ARTIFACTS_DIR, name);
-  await page.screenshot({ path: file, fullPage: true });
-  console.log(`      screenshot ${file}`);
-}
-
-async function apiCall(method, urlPath, key, body) {
-  const response = await fetch(`${BASE_URL}${urlPath}`, {
-    method,
-    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  let json = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // Reported below with the raw text.
-  }
-  return { status: response.status, json, text };
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -127,7 +77,7 @@ async function sendEvents() {
   check(status === 200, `POST /v1/events answered ${status}: ${text.slice(0, 500)}`);
   check(json && json.accepted === events.length, `POST /v1/events accepted ${json?.accepted} of ${events.length}: ${text.slice(0, 500)}`);
   passed(`sent ${events.length} events of type ${EVENT_TYPE} (${EVENTS_FOR_A} for ${USER_A}, ${EVENTS_FOR_B} for ${USER_B})`);
-  return events.filter((e) => e.user_id === USER_A).map((e) => e.event_id);
+  return events;
 }
 
 async function checkOverview(page) {
@@ -159,14 +109,10 @@ async function checkOverview(page) {
   check((await chart.locator('canvas').count()) > 0, 'the Overview chart has no canvas');
   const series = Number(await chart.getAttribute('data-series'));
   check(series >= 1, `the Overview chart draws ${series} series`);
-  const charted = (await row.locator('.swatch').count()) > 0;
-  if (charted) {
-    await waitFor(async () => (await chart.locator('.u-legend').textContent())?.includes(EVENT_TYPE), {
-      timeoutMs: 15_000,
-      describe: async () => `the chart legend does not name ${EVENT_TYPE}`,
-    });
-  }
-  passed(`Overview chart drawn: ${series} series, ${await chart.getAttribute('data-points')} points${charted ? `, ${EVENT_TYPE} among them` : ''}`);
+  // every type of the table is on the chart's legend (shown, or hidden a click away)
+  const legendItem = page.locator(`[data-testid="legend-item"][data-label="${EVENT_TYPE}"]`);
+  await legendItem.waitFor({ timeout: 15_000 }).catch(() => fail(`the chart legend does not list ${EVENT_TYPE}`));
+  passed(`Overview chart drawn: ${series} series, ${await chart.getAttribute('data-points')} points, ${EVENT_TYPE} among them`);
 
   const freshness = (await page.getByTestId('freshness-text').textContent()) ?? '';
   check(/complete up to|no complete data yet/.test(freshness) && /lag/.test(freshness), `unexpected freshness text: "${freshness}"`);
@@ -355,9 +301,13 @@ async function main() {
     page.on('pageerror', (error) => console.error(`      page error: ${error.message}`));
 
     await signIn(page);
-    const sentIds = await sendEvents();
+    const rule = await createAlertRule(ADMIN_KEY, EVENT_TYPE);
+    const sent = await sendEvents();
     await checkOverview(page);
-    await checkEvents(page, sentIds);
+    await checkLiveChart(page, EVENT_TYPE);
+    await checkAlertTruth(page, rule);
+    await checkCatalogTimes(page, EVENT_TYPE, sent);
+    await checkEvents(page, sent.filter((e) => e.user_id === USER_A).map((e) => e.event_id));
     await checkKeys(page);
     await signOut(page);
     console.log('PASS  dashboard e2e: all steps passed');

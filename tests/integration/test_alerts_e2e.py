@@ -159,10 +159,11 @@ def test_a_breach_fires_once_and_recovery_resolves_once(alert_world: AlertWorld,
     assert states == ["FIRING", "RESOLVED"]
     status, history = world.dashboard.get(f"/v1/alerts/{created['id']}/history", key)
     assert status == 200, history
-    assert [(h["from_state"], h["to_state"], h["notification_status"]) for h in history["history"]] == [
-        ("FIRING", "RESOLVED", "sent"),
-        ("OK", "FIRING", "sent"),
-    ]
+    assert [(h["from_state"], h["to_state"], h["notification_status"], h["notification_outcome"])
+            for h in history["history"]] == [
+        ("FIRING", "RESOLVED", "sent", "sent"),
+        ("OK", "FIRING", "sent", "sent"),
+    ]  # fmt: skip
     assert history["history"][1]["deliveries"][0]["status"] == "delivered"
     _, deliveries = world.dashboard.get(f"/v1/webhooks/{endpoint_id}/deliveries", key)
     assert len(deliveries["deliveries"]) == 2
@@ -360,3 +361,35 @@ def test_a_flapping_metric_is_held_by_the_pending_period(alert_world: AlertWorld
         states.append(world.dashboard.get(f"/v1/alerts/{created['id']}", key)[1]["status"]["state"])
     assert states == ["PENDING", "OK", "PENDING", "OK", "PENDING", "FIRING"]
     assert [n["state"] for n in notifications(http_receiver, secret)] == ["FIRING"]
+
+
+def test_since_is_when_the_change_was_recorded_and_no_channel_is_not_sent(alert_world: AlertWorld) -> None:
+    # Given a fast rule with no channels, fired by a batch in the middle of its window
+    world = alert_world
+    ref, key = world.dashboard.tenant()
+    quiet = rule(world, key, "", channels=[])
+    minute = NOW.replace(second=0)
+    store = PostgresAlertStore(lambda: connect(world.dashboard.api.database), "http://dashboard.test")
+    try:
+        events = [envelope(ref, "checkout", at=minute + timedelta(seconds=i), received=NOW) for i in range(7)]
+        outcome = world.dashboard.ingest(events, now=NOW)
+        report = check_fast_path(store, outcome.counted_types, NOW, uuid.uuid4().hex)
+        publish_pending(store, world.channel, SecretBox(LOCAL_DEVELOPMENT_KEY), NOW, report)
+    finally:
+        store.close()
+    status, detail = world.dashboard.get(f"/v1/alerts/{quiet['id']}", key)
+    assert status == 200, detail
+    _, history = world.dashboard.get(f"/v1/alerts/{quiet['id']}/history", key)
+    [fired] = history["history"]
+    # Then the rule is FIRING since the transition was recorded, not since the end of a window still open
+    assert (detail["status"]["state"], fired["to_state"]) == ("FIRING", "FIRING")
+    assert fired["bucket_end"] == iso(minute + MINUTE)
+    assert detail["status"]["since"] == fired["created_at"] != fired["bucket_end"]
+    _, listed = world.dashboard.get("/v1/alerts", key)
+    assert [(r["state"], r["since"]) for r in listed["rules"]] == [("FIRING", fired["created_at"])]
+    # And with nothing to deliver to, the outbox is done but nothing was sent
+    assert (fired["notification_status"], fired["notification_outcome"], fired["deliveries"]) == (
+        "sent",
+        "no_channels",
+        [],
+    )

@@ -153,6 +153,37 @@ def test_the_catalog_lists_and_edits_event_types(dashboard: Dashboard, tenant: t
     assert (status, body["error"]["code"]) == (404, "event_type_not_found")
 
 
+def test_the_catalog_tells_event_time_from_receive_time(dashboard: Dashboard) -> None:
+    # Given a backfill: events that happened two hours before they were received
+    ref, key = dashboard.tenant()
+    received = NOW - timedelta(minutes=1)
+    backfill = [envelope(ref, "imported", at=NOW - timedelta(hours=2, minutes=i), received=received) for i in range(3)]
+    dashboard.ingest(backfill, now=NOW)
+    # When the catalog is read
+    status, listed = dashboard.get("/v1/catalog", key)
+    assert status == 200, listed
+    (item,) = listed["event_types"]
+    # Then "first/last event" is when they happened, "first/last seen" when they arrived
+    assert (item["first_event_at"], item["last_event_at"]) == (
+        iso(NOW - timedelta(hours=2, minutes=2)),
+        iso(NOW - timedelta(hours=2)),
+    )
+    assert (item["first_seen_at"], item["last_seen_at"]) == (iso(received), iso(received))
+    # When the same batch is delivered again, and then an older event arrives later
+    dashboard.ingest(backfill, now=NOW)
+    older = envelope(ref, "imported", at=NOW - timedelta(days=1), received=NOW)
+    dashboard.ingest([older], now=NOW)
+    # Then the replay changed nothing (exactly once), and the older event moved only the first event time
+    status, detail = dashboard.get("/v1/catalog/imported", key)
+    assert status == 200, detail
+    assert detail["volume_total"] == 4
+    assert (detail["first_event_at"], detail["last_event_at"]) == (
+        iso(NOW - timedelta(days=1)),
+        iso(NOW - timedelta(hours=2)),
+    )
+    assert (detail["first_seen_at"], detail["last_seen_at"]) == (iso(received), iso(NOW))
+
+
 def test_blocked_events_become_dead_letters_that_replay_once(dashboard: Dashboard) -> None:
     ref, key = dashboard.tenant()
     dashboard.ingest([envelope(ref, "spam")], now=NOW)

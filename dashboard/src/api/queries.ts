@@ -1,9 +1,8 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useAuth } from '../auth/AuthContext';
 import type { EventsFilters } from '../lib/eventsFilters';
 import type { CatalogFilters, DeadLetterFilters } from '../lib/listFilters';
 import { resolveExplorerRange, resolveRange, type RangeSpec } from '../lib/range';
-import { apiRequest, type RequestOptions } from './client';
+import { useApi } from './useApi';
 import { ALERTS_REFRESH_MS } from '../lib/alerts';
 import type {
   AlertHistoryResponse,
@@ -39,13 +38,7 @@ import type {
 /** Polling period of the "live" views. */
 export const LIVE_REFRESH_MS = 5_000;
 
-function useApi() {
-  const { apiKey } = useAuth();
-  return {
-    enabled: apiKey !== null,
-    call: <T>(path: string, options?: RequestOptions) => apiRequest<T>(apiKey ?? '', path, options),
-  };
-}
+
 
 export function useSession() {
   const api = useApi();

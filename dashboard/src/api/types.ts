@@ -113,8 +113,12 @@ export interface CatalogItem {
   status: CatalogStatus;
   description: string;
   owner: string | null;
+  /** Receive time: when the platform first and last received this type. */
   first_seen_at: IsoTime | null;
   last_seen_at: IsoTime | null;
+  /** Event time (corrected occurred_at): when the type's earliest and latest events happened. */
+  first_event_at: IsoTime | null;
+  last_event_at: IsoTime | null;
   volume_total: number;
   property_count: number;
 }
@@ -302,6 +306,8 @@ export interface RuleDetail extends RuleSpec {
 // GET /v1/alerts/{id}/history
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 export type NotificationStatus = 'pending' | 'sent' | 'suppressed';
+/** What became of the notification, judged from the deliveries too (API.md, alert history). */
+export type NotificationOutcome = 'pending' | 'retrying' | 'sent' | 'no_channels' | 'suppressed';
 
 export interface WebhookDelivery {
   id: number;
@@ -351,6 +357,7 @@ export interface AlertHistoryEntry {
   transition_key: string;
   trace_id: string | null;
   notification_status: NotificationStatus;
+  notification_outcome: NotificationOutcome;
   notified_at: IsoTime | null;
   created_at: IsoTime;
   deliveries: WebhookDelivery[];

@@ -1,7 +1,11 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { splitAtPartial } from '../lib/buckets';
+import { typeColor } from '../lib/colors';
+import { ChartLegend } from './ChartLegend';
 import { timeChartOptions } from './chartOptions';
+import { tooltipPlugin, type TooltipSource } from './chartTooltipPlugin';
 
 export interface ChartSeries {
   label: string;
@@ -13,56 +17,101 @@ interface ChartProps {
   xs: number[];
   series: ChartSeries[];
   tz: string;
+  /** Index of the first bucket that may still grow (lib/buckets.ts): drawn dotted and shaded. */
+  partialFrom: number;
   height?: number;
   testId?: string;
-  /** Buckets from this instant on may still grow (freshness.complete_up_to): they are shaded. */
-  incompleteFromMs?: number | null;
+  /** Types listed in the legend but not drawn until the user turns them on. */
+  initiallyHidden?: readonly string[];
+  /** A horizontal reference line (a rule's threshold). */
+  threshold?: { value: number; label: string } | null;
+  /** What an x value is, in the tooltip ("window ending "); bucket starts need no prefix. */
+  pointTitle?: string;
 }
 
-function shadeIncomplete(plot: uPlot, fromMs: number | null): void {
-  if (fromMs === null) return;
+function drawThreshold(plot: uPlot, threshold: { value: number; label: string } | null): void {
+  if (!threshold) return;
   const { left, top, width, height } = plot.bbox;
-  const x = Math.max(left, plot.valToPos(fromMs, 'x', true));
+  const y = plot.valToPos(threshold.value, 'y', true);
+  if (!(y >= top && y <= top + height)) return;
+  const ctx = plot.ctx;
+  ctx.save();
+  ctx.strokeStyle = '#334155';
+  ctx.lineWidth = 1.5 * devicePixelRatio;
+  ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
+  ctx.beginPath();
+  ctx.moveTo(left, y);
+  ctx.lineTo(left + width, y);
+  ctx.stroke();
+  ctx.fillStyle = '#334155';
+  ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+  // uPlot leaves the alignment of its last axis label (right-aligned) on the context
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'bottom';
+  ctx.fillText(threshold.label, left + 6 * devicePixelRatio, y - 5 * devicePixelRatio);
+  ctx.restore();
+}
+
+function shadePartial(plot: uPlot, xs: readonly number[], partialFrom: number): void {
+  const start = xs[partialFrom];
+  if (start === undefined) return;
+  const { left, top, width, height } = plot.bbox;
+  const x = Math.max(left, plot.valToPos(start, 'x', true));
   if (x >= left + width) return;
   plot.ctx.save();
-  plot.ctx.fillStyle = 'rgba(148, 163, 184, 0.16)';
+  plot.ctx.fillStyle = 'rgba(148, 163, 184, 0.18)';
   plot.ctx.fillRect(x, top, left + width - x, height);
   plot.ctx.restore();
 }
 
-function markDrawn(host: HTMLElement, plot: uPlot): void {
+function markDrawn(host: HTMLElement, plot: uPlot, lines: number, partialFrom: number): void {
   const points = plot.data[0]?.length ?? 0;
-  host.dataset.state = points > 0 && plot.series.length > 1 ? 'drawn' : 'empty';
+  host.dataset.state = points > 0 && lines > 0 ? 'drawn' : 'empty';
   host.dataset.points = String(points);
-  host.dataset.series = String(plot.series.length - 1);
+  host.dataset.series = String(lines);
+  host.dataset.partialFrom = String(partialFrom);
+}
+
+function plotData(xs: number[], series: ChartSeries[], partialFrom: number): uPlot.AlignedData {
+  return [xs, ...series.flatMap((s) => {
+    const { complete, partial } = splitAtPartial(s.values, partialFrom);
+    return [complete, partial];
+  })];
 }
 
 /**
- * uPlot in React. The plot is built once per shape (series names, zone, height) and fed new data
- * with setData, so a 5-second refresh redraws the canvas in place: no remount, no flicker, and the
- * cursor and zoom stay where the user left them.
+ * uPlot in React. The plot is built once per shape (series names, zone, height, scale) and fed new
+ * data with setData, so a 5-second refresh redraws the canvas in place: no remount, no flicker, and
+ * the cursor and zoom stay where the user left them. Colours come from the type names (lib/colors.ts).
  */
-export function Chart({ xs, series, tz, height = 280, testId, incompleteFromMs = null }: ChartProps) {
+export function Chart({ xs, series, tz, partialFrom, height = 280, testId, initiallyHidden = [], threshold = null, pointTitle = '' }: ChartProps) {
   const hostRef = useRef<HTMLDivElement>(null);
-  const incompleteRef = useRef<number | null>(incompleteFromMs);
   const plotRef = useRef<uPlot | null>(null);
-  const fedRef = useRef<{ xs: number[]; series: ChartSeries[] } | null>(null);
-  const labels = series.map((s) => s.label);
-  const shape = JSON.stringify([labels, tz, height]);
+  const sourceRef = useRef<TooltipSource>({ xs, series, partialFrom, tz, hidden: new Set(), titlePrefix: pointTitle });
+  const [hidden, setHidden] = useState<Set<string>>(() => new Set(initiallyHidden));
+  const [log, setLog] = useState(false);
+  const labels = useMemo(() => series.map((s) => s.label), [series]);
+  const shape = JSON.stringify([labels, tz, height, log, threshold]);
+  sourceRef.current = { xs, series, partialFrom, tz, hidden, titlePrefix: pointTitle };
 
   useEffect(() => {
     const host = hostRef.current;
     if (!host) return;
     const width = Math.max(200, Math.floor(host.clientWidth));
-    const options = timeChartOptions(labels, tz, width, height);
+    const lines = labels.map((label) => ({ label, color: typeColor(label), shown: !sourceRef.current.hidden.has(label) }));
+    const options = timeChartOptions(lines, tz, { width, height }, log, threshold?.value ?? 0);
+    options.plugins = [tooltipPlugin(sourceRef)];
     // Marked from uPlot's own draw hook, so an end-to-end test waits for pixels, not for React.
     options.hooks = {
-      drawAxes: [(u) => shadeIncomplete(u, incompleteRef.current)],
-      draw: [(u) => markDrawn(host, u)],
+      drawAxes: [(u) => shadePartial(u, sourceRef.current.xs, sourceRef.current.partialFrom)],
+      draw: [
+        (u) => drawThreshold(u, threshold),
+        (u) => markDrawn(host, u, labels.length, sourceRef.current.partialFrom),
+      ],
     };
-    const plot = new uPlot(options, [xs, ...series.map((s) => s.values)], host);
+    const { xs: x0, series: s0, partialFrom: p0 } = sourceRef.current;
+    const plot = new uPlot(options, plotData(x0, s0, p0), host);
     plotRef.current = plot;
-    fedRef.current = { xs, series };
 
     const observer = new ResizeObserver((entries) => {
       const w = Math.floor(entries[0]?.contentRect.width ?? 0);
@@ -73,24 +122,38 @@ export function Chart({ xs, series, tz, height = 280, testId, incompleteFromMs =
       observer.disconnect();
       plot.destroy();
       plotRef.current = null;
-      fedRef.current = null;
     };
-    // The shape string stands for labels, tz and height; data changes go through setData below.
+    // The shape string stands for labels, tz, height, scale and threshold; data changes go through setData below.
   }, [shape]);
 
   useEffect(() => {
-    const plot = plotRef.current;
-    const fed = fedRef.current;
-    const markMoved = incompleteRef.current !== incompleteFromMs;
-    incompleteRef.current = incompleteFromMs;
-    if (!plot) return;
-    if (!fed || fed.xs !== xs || fed.series !== series) {
-      plot.setData([xs, ...series.map((s) => s.values)]);
-      fedRef.current = { xs, series };
-    } else if (markMoved) {
-      plot.redraw(false, false);
-    }
-  }, [xs, series, incompleteFromMs]);
+    plotRef.current?.setData(plotData(xs, series, partialFrom));
+  }, [xs, series, partialFrom]);
 
-  return <div ref={hostRef} className="chart" data-testid={testId} style={{ minHeight: height }} />;
+  useEffect(() => {
+    const plot = plotRef.current;
+    if (!plot) return;
+    labels.forEach((label, i) => {
+      const show = !hidden.has(label);
+      // series 0 is x; each type is a solid and a dotted series
+      if (plot.series[1 + 2 * i]?.show !== show) {
+        plot.setSeries(1 + 2 * i, { show });
+        plot.setSeries(2 + 2 * i, { show });
+      }
+    });
+  }, [hidden, labels, shape]);
+
+  const toggle = (label: string) =>
+    setHidden((prev) => {
+      const next = new Set(prev);
+      if (!next.delete(label)) next.add(label);
+      return next;
+    });
+
+  return (
+    <div className="chart-frame">
+      <div ref={hostRef} className="chart" data-testid={testId} data-scale={log ? 'log' : 'linear'} style={{ minHeight: height }} />
+      <ChartLegend labels={labels} hidden={hidden} onToggle={toggle} log={log} onLog={setLog} partial={partialFrom < xs.length} />
+    </div>
+  );
 }

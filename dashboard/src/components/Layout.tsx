@@ -1,6 +1,9 @@
-import { NavLink, Outlet } from 'react-router-dom';
-import { useSession } from '../api/queries';
+import { useEffect } from 'react';
+import { NavLink, Outlet, useLocation } from 'react-router-dom';
+import { useAlerts, useSession } from '../api/queries';
 import { useAuth } from '../auth/AuthContext';
+import { firingRules } from '../lib/alerts';
+import { pageTitle } from '../lib/titles';
 
 const NAV = [
   { to: '/', label: 'Overview', end: true },
@@ -38,7 +41,18 @@ function SessionBadge() {
   );
 }
 
+/** How many rules fire now; every page polls the rule list (small, one tenant's rules) for it. */
+function useFiringCount(): number {
+  const alerts = useAlerts();
+  return alerts.data ? firingRules(alerts.data.rules).length : 0;
+}
+
 export function Layout() {
+  const firing = useFiringCount();
+  const { pathname } = useLocation();
+  useEffect(() => {
+    document.title = pageTitle(pathname, firing);
+  }, [pathname, firing]);
   return (
     <div className="app">
       <header className="topbar">
@@ -47,6 +61,11 @@ export function Layout() {
           {NAV.map((item) => (
             <NavLink key={item.to} to={item.to} end={item.end} className={({ isActive }) => (isActive ? 'active' : undefined)}>
               {item.label}
+              {item.to === '/alerts' && firing > 0 && (
+                <span className="nav-badge" data-testid="nav-firing" title={`${firing} rule${firing === 1 ? '' : 's'} firing`}>
+                  {firing} firing
+                </span>
+              )}
             </NavLink>
           ))}
         </nav>

@@ -1,5 +1,5 @@
 /** A coloured label; the colour follows the value so that the same word always looks the same. */
-const TONE: Record<string, string> = {
+export const BADGE_TONE: Record<string, string> = {
   planned: 'ok',
   active: 'ok',
   OK: 'ok',
@@ -26,7 +26,7 @@ const TONE: Record<string, string> = {
 
 export function StatusBadge({ value, testId, title }: { value: string; testId?: string; title?: string }) {
   return (
-    <span className={`badge badge-${TONE[value] ?? 'muted'}`} data-testid={testId} data-value={value} title={title}>
+    <span className={`badge badge-${BADGE_TONE[value] ?? 'muted'}`} data-testid={testId} data-value={value} title={title}>
       {value}
     </span>
   );

@@ -1,45 +1,25 @@
-import { useId, useMemo, useState } from 'react';
-import { canonicalTimeZone } from '../lib/time';
+import { useMemo } from 'react';
+import { browserTimeZone } from '../lib/time';
+import { zoneChoices } from '../lib/zones';
 
-function allZones(): string[] {
-  try {
-    return Intl.supportedValuesOf('timeZone');
-  } catch {
-    return ['UTC'];
-  }
-}
-
-/** Free text with suggestions; only a zone the browser knows is passed on. */
+/** A list, not free text: only a zone the browser knows can be chosen. */
 export function TimeZonePicker({ value, onChange }: { value: string; onChange: (tz: string) => void }) {
-  const [draft, setDraft] = useState(value);
-  const [shown, setShown] = useState(value);
-  const zones = useMemo(allZones, []);
-  const listId = useId();
-  if (shown !== value) {
-    // The URL changed under us (back button, link): show the zone in force.
-    setShown(value);
-    setDraft(value);
-  }
-  const valid = canonicalTimeZone(draft) !== null;
+  const browserZone = useMemo(browserTimeZone, []);
+  const choices = useMemo(() => zoneChoices(value, browserZone), [value, browserZone]);
   return (
     <label>
       Time zone
-      <input
-        list={listId}
-        value={draft}
-        aria-invalid={!valid}
-        onChange={(e) => {
-          setDraft(e.target.value);
-          const tz = canonicalTimeZone(e.target.value);
-          if (tz) onChange(tz);
-        }}
-        data-testid="filter-tz"
-      />
-      <datalist id={listId}>
-        {zones.map((z) => (
-          <option key={z} value={z} />
+      <select value={value} onChange={(e) => onChange(e.target.value)} data-testid="filter-tz">
+        {choices.map((group) => (
+          <optgroup key={group.label} label={group.label}>
+            {group.zones.map((z) => (
+              <option key={z} value={z}>
+                {z}
+              </option>
+            ))}
+          </optgroup>
         ))}
-      </datalist>
+      </select>
     </label>
   );
 }

@@ -1,44 +1,86 @@
 import uPlot from 'uplot';
-import { formatCompact, formatNumber } from '../lib/format';
+import { axisTimeLabels } from '../lib/chartTime';
+import { formatCompact } from '../lib/format';
 
-export const PALETTE = ['#2563eb', '#d97706', '#059669', '#db2777', '#7c3aed', '#0891b2', '#dc2626', '#65a30d', '#9333ea', '#475569'];
-
-export function colorAt(i: number): string {
-  return PALETTE[i % PALETTE.length] as string;
+export interface ChartLine {
+  label: string;
+  color: string;
+  shown: boolean;
 }
 
-/** Options for a time chart whose x values are epoch ms, drawn in `tz`. */
-export function timeChartOptions(labels: string[], tz: string, width: number, height: number): uPlot.Options {
+/**
+ * Options for a time chart whose x values are epoch ms, drawn in `tz`. Each line is two uPlot series:
+ * the complete buckets (solid) and the buckets that may still grow (dotted), see lib/buckets.ts.
+ * `log` uses uPlot's arcsinh scale: log-like above 1, and unlike a true log scale it can draw a zero.
+ */
+export function timeChartOptions(
+  lines: ChartLine[],
+  tz: string,
+  size: { width: number; height: number },
+  log: boolean,
+  /** A value the y axis must reach (a rule's threshold), whatever the data. */
+  yAtLeast = 0,
+): uPlot.Options {
+  const { width, height } = size;
+  const top = (max: number, pad: number) => {
+    const m = Math.max(max, yAtLeast);
+    return m > 0 ? m * pad : 1;
+  };
   return {
     width,
     height,
     ms: 1,
     tzDate: (ts) => uPlot.tzDate(new Date(ts), tz),
-    legend: { live: true },
-    cursor: { drag: { x: true, y: false } },
+    legend: { show: false },
+    cursor: { drag: { x: true, y: false }, points: { size: 7 } },
     scales: {
-      x: { time: true },
+      // Up to the end of the newest bucket, not its start: the bucket still filling gets room to be shaded.
+      x: { time: true, range: (u, min, max) => [min, max + lastBucketMs(u.data[0] as number[] | undefined)] },
       // Counts start at zero; a y axis that floats makes small changes look dramatic.
-      y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] },
+      y: log ? { distr: 4, asinh: 1, range: (_u, _min, max) => [0, top(max, 1.3)] } : { range: (_u, _min, max) => [0, top(max, 1.08)] },
     },
     axes: [
-      { stroke: '#475569', grid: { stroke: '#e2e8f0', width: 1 }, ticks: { stroke: '#cbd5e1', width: 1 } },
+      {
+        stroke: '#475569',
+        grid: { stroke: '#e2e8f0', width: 1 },
+        ticks: { stroke: '#cbd5e1', width: 1 },
+        size: 44,
+        values: (_u, splits, _axis, _space, incr) => axisTimeLabels(splits, incr, tz),
+      },
       {
         stroke: '#475569',
         size: 56,
-        grid: { stroke: '#e2e8f0', width: 1 },
-        ticks: { stroke: '#cbd5e1', width: 1 },
-        values: (_u, splits) => splits.map((v) => formatCompact(v)),
+        // an explicit `filter: undefined` would replace uPlot's default filter, so the key is only set for log
+        grid: { stroke: '#e2e8f0', width: 1, ...(log ? { filter: majorLogSplits } : {}) },
+        ticks: { stroke: '#cbd5e1', width: 1, ...(log ? { filter: majorLogSplits } : {}) },
+        // a log scale's minor splits come as null (and its range may reach below 0): unlabelled, not dashes
+        values: (_u, splits) => splits.map((v) => (v === null || v === undefined || v < 0 ? '' : formatCompact(v))),
       },
     ],
     series: [
       { label: `Time (${tz})` },
-      ...labels.map((label, i) => ({
-        label,
-        stroke: colorAt(i),
-        width: 1.5,
-        value: (_u: uPlot, v: number | null) => (v === null ? '—' : formatNumber(v)),
-      })),
+      ...lines.flatMap((line) => [
+        { label: line.label, stroke: line.color, width: 1.75, show: line.shown, points: { show: false } },
+        { label: `${line.label} (so far)`, stroke: line.color, width: 1.75, dash: [3, 4], show: line.shown, points: { show: false } },
+      ]),
     ],
   };
+}
+
+/** The width of the newest bucket, from the last two starts; a lone bucket is taken as a minute. */
+export function lastBucketMs(xs: readonly number[] | undefined): number {
+  if (!xs || xs.length < 2) return 60_000;
+  return (xs[xs.length - 1] as number) - (xs[xs.length - 2] as number);
+}
+
+/** On a log scale, lines only at 0 and at 1, 2 and 5 times a power of ten: the labelled splits. */
+export function majorLogSplits(_u: uPlot, splits: number[]): (number | null)[] {
+  return splits.map((v) => (isMajorLogSplit(v) ? v : null));
+}
+
+export function isMajorLogSplit(v: number): boolean {
+  if (v === 0) return true;
+  if (!(v > 0)) return false;
+  const mantissa = Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
+  return mantissa === 1 || mantissa === 2 || mantissa === 5;
 }

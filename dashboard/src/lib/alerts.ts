@@ -7,6 +7,7 @@ import type {
   AlertState,
   ConditionKind,
   Metric,
+  NotificationOutcome,
 } from '../api/types';
 import { formatNumber } from './format';
 import { isoUtc } from './time';
@@ -153,3 +154,17 @@ export const SILENCE_PRESETS: readonly { hours: number; label: string }[] = [
 export function repeatText(seconds: number | null): string {
   return seconds === null ? 'notify once' : `every ${formatWindow(seconds)}`;
 }
+
+/** Enabled rules that are firing now: what the navigation badge and the Overview banner count. */
+export function firingRules<T extends { enabled: boolean; state: AlertState }>(rules: readonly T[]): T[] {
+  return rules.filter((r) => r.enabled && r.state === 'FIRING');
+}
+
+/** The history's "Notification" cell: never "sent" unless something was delivered. */
+export const OUTCOME_TEXT: Record<NotificationOutcome, { text: string; tone: string; title: string }> = {
+  sent: { text: 'sent', tone: 'sent', title: 'delivered to at least one channel' },
+  no_channels: { text: 'not sent: no channels', tone: 'disabled', title: 'the rule had no active channel to deliver to' },
+  retrying: { text: 'retrying', tone: 'failed', title: 'a delivery failed; it is tried again on the next run' },
+  pending: { text: 'pending', tone: 'pending', title: 'not published yet' },
+  suppressed: { text: 'suppressed', tone: 'suppressed', title: 'silenced, or the rule does not notify this change' },
+};

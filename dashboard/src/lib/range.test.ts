@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultIntervalFor, refreshMsFor, resolveExplorerRange, resolveRange, validateSeriesRange } from './range';
+import { defaultIntervalFor, intervalForRange, refreshMsFor, resolveExplorerRange, resolveRange, validateSeriesRange } from './range';
 
 const NOW = Date.parse('2026-11-27T13:05:12.789Z');
 const DAY = 86_400_000;
@@ -65,5 +65,21 @@ describe('resolveExplorerRange', () => {
   it('leaves custom ranges alone', () => {
     const custom = { kind: 'custom', from: '2026-11-01T00:00:00Z', to: '2026-11-02T00:00:00Z' } as const;
     expect(resolveExplorerRange(custom, NOW).to).toBe('2026-11-02T00:00:00Z');
+  });
+});
+
+describe('intervalForRange', () => {
+  const now = Date.parse('2026-12-07T14:37:00Z');
+  it('gives each preset its own interval, whatever was chosen before', () => {
+    expect(intervalForRange({ kind: 'preset', preset: '1h' }, now)).toBe('1m');
+    expect(intervalForRange({ kind: 'preset', preset: '7d' }, now)).toBe('1h');
+  });
+
+  it('fits a custom range to a readable number of buckets', () => {
+    const custom = (hours: number) => ({ kind: 'custom' as const, from: new Date(now - hours * 3_600_000).toISOString(), to: new Date(now).toISOString() });
+    expect(intervalForRange(custom(2), now)).toBe('1m');
+    expect(intervalForRange(custom(12), now)).toBe('5m');
+    expect(intervalForRange(custom(24 * 10), now)).toBe('1h');
+    expect(intervalForRange(custom(24 * 200), now)).toBe('1d');
   });
 });

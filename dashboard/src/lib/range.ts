@@ -109,3 +109,19 @@ export function refreshMsFor(spec: RangeSpec, interval: Interval, nowMs: number)
       return 60_000;
   }
 }
+
+/** About this many buckets make a readable chart; a custom range gets the interval nearest to it. */
+const TARGET_BUCKETS = 120;
+
+/**
+ * The interval after the range changes. A preset brings its own (1 hour at 1-minute buckets, not the
+ * 5-minute ones left from 24 hours: 12 points say little); a custom range gets the finest interval
+ * that stays near TARGET_BUCKETS and that the API accepts.
+ */
+export function intervalForRange(range: RangeSpec, nowMs: number): Interval {
+  if (range.kind === 'preset') return defaultIntervalFor(range.preset);
+  const { fromMs, toMs } = resolveRange(range, nowMs);
+  const span = Math.max(0, toMs - fromMs);
+  const fit = INTERVALS.find((i) => span / i.ms <= TARGET_BUCKETS * 3 && validateSeriesRange(i.value, fromMs, toMs) === null);
+  return fit?.value ?? '1d';
+}

@@ -5,6 +5,7 @@ import type { RuleDetail } from '../api/types';
 import { DeleteRuleButton } from '../components/alerts/DeleteRuleButton';
 import { EnabledToggle } from '../components/alerts/EnabledToggle';
 import { HistoryTable } from '../components/alerts/HistoryTable';
+import { RuleChart } from '../components/alerts/RuleChart';
 import { RuleFacts } from '../components/alerts/RuleFacts';
 import { SilenceControls } from '../components/alerts/SilenceControls';
 import { Pager } from '../components/Pager';
@@ -81,12 +82,13 @@ export function AlertDetailPage() {
               <h1>{r.name}</h1>
               <div className="actions">
                 <StatusBadge value={r.status.state} testId="alert-state" />
-                <span className="muted">
+                <span className="muted" title="when the change was recorded">
                   since <Time value={r.status.since} tz={tz} />
                 </span>
               </div>
             </div>
             {isAdmin === true && <Controls rule={r} tz={tz} />}
+            <RuleChart rule={r} tz={tz} />
             <section className="card">
               <RuleFacts rule={r} tz={tz} endpointLabel={endpointLabel} />
             </section>

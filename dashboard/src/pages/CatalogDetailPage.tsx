@@ -17,8 +17,8 @@ function PropertiesTable({ item, tz }: { item: CatalogDetail; tz: string }) {
         <tr>
           <th>Property</th>
           <th>Types seen</th>
-          <th>First seen ({tz})</th>
-          <th>Last seen ({tz})</th>
+          <th title="receive time of the first batch that carried it">First received ({tz})</th>
+          <th title="receive time of the latest batch that carried it">Last received ({tz})</th>
         </tr>
       </thead>
       <tbody>
@@ -64,11 +64,19 @@ export function CatalogDetailPage() {
                   <dd>{formatNumber(t.volume_total)} events</dd>
                 </div>
                 <div>
-                  <dt>First seen</dt>
-                  <dd><Time value={t.first_seen_at} tz={tz} /></dd>
+                  <dt>First event (event time)</dt>
+                  <dd data-testid="catalog-detail-first-event"><Time value={t.first_event_at} tz={tz} /></dd>
                 </div>
                 <div>
-                  <dt>Last seen</dt>
+                  <dt>Last event (event time)</dt>
+                  <dd data-testid="catalog-detail-last-event"><Time value={t.last_event_at} tz={tz} /></dd>
+                </div>
+                <div>
+                  <dt>First received (receive time)</dt>
+                  <dd data-testid="catalog-detail-first-received"><Time value={t.first_seen_at} tz={tz} /></dd>
+                </div>
+                <div>
+                  <dt>Last received (receive time)</dt>
                   <dd><Time value={t.last_seen_at} tz={tz} /></dd>
                 </div>
                 <div>

@@ -4,6 +4,7 @@ import { useCatalog } from '../api/queries';
 import type { CatalogStatus } from '../api/types';
 import { CatalogTable } from '../components/catalog/CatalogTable';
 import { EmptyView, QueryView } from '../components/StateViews';
+import { TenantFreshness } from '../components/TenantFreshness';
 import { useDebouncedCallback } from '../hooks/useDebouncedCallback';
 import { CATALOG_STATUSES, parseCatalogFilters, serialiseCatalogFilters } from '../lib/listFilters';
 import { browserTimeZone } from '../lib/time';
@@ -30,8 +31,9 @@ export function CatalogPage() {
     <div className="page">
       <div className="page-head">
         <h1>Event catalog</h1>
+        <TenantFreshness tz={tz} />
       </div>
-      <div className="filters card filter-row">
+      <div className="card filter-row catalog-filters">
         <label>
           Status
           <select

@@ -4,6 +4,7 @@ import { useCatalog, useEvents } from '../api/queries';
 import { EventsFilterForm } from '../components/events/EventsFilterForm';
 import { EventsTable } from '../components/events/EventsTable';
 import { Pager } from '../components/Pager';
+import { TenantFreshness } from '../components/TenantFreshness';
 import { EmptyView, QueryView } from '../components/StateViews';
 import { useCursorPager } from '../hooks/useCursorPager';
 import { eventsFilterError, parseEventsFilters, serialiseEventsFilters, type EventsFilters } from '../lib/eventsFilters';
@@ -29,6 +30,8 @@ export function EventsPage() {
     <div className="page">
       <div className="page-head">
         <h1>Events</h1>
+        <span className="head-spacer" />
+        <TenantFreshness tz={tz} />
         <button type="button" className="secondary" onClick={() => void events.refetch()} disabled={events.isFetching} data-testid="events-refresh">
           Refresh
         </button>

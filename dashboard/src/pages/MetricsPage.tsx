@@ -1,13 +1,14 @@
 import { useMemo } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { useCatalog, useSeries } from '../api/queries';
+import type { SeriesResponse } from '../api/types';
 import { Chart } from '../components/Chart';
 import { Freshness } from '../components/Freshness';
 import { MetricsControls } from '../components/metrics/MetricsControls';
 import { SeriesTable } from '../components/metrics/SeriesTable';
 import { EmptyView, QueryView } from '../components/StateViews';
 import { parseMetricsFilters, serialiseMetricsFilters, type MetricsFilters } from '../lib/metricsFilters';
-import { completeUpToMs } from '../lib/freshness';
+import { seriesPartialFrom } from '../lib/buckets';
 import { refreshMsFor, resolveRange, validateSeriesRange } from '../lib/range';
 import { denseSeries, orderByLabels, sumValues } from '../lib/series';
 import { browserTimeZone, formatDateTime } from '../lib/time';
@@ -29,6 +30,7 @@ export function MetricsPage() {
   const series = useSeries(filters, { refetchMs: refreshMsFor(filters.range, filters.interval, now), enabled: invalid === null });
   const dense = useMemo(() => (series.data ? orderByLabels(denseSeries(series.data), filters.types) : []), [series.data, filters.types]);
   const allZero = dense.every((s) => sumValues(s.values) === 0);
+  const partialFrom = (data: SeriesResponse) => seriesPartialFrom(data, now);
 
   return (
     <div className="page">
@@ -66,7 +68,7 @@ export function MetricsPage() {
                   tz={filters.tz}
                   height={340}
                   testId="metrics-chart"
-                  incompleteFromMs={completeUpToMs(data.freshness)}
+                  partialFrom={partialFrom(data)}
                 />
                 {data.sources.hot_from && (
                   <p className="muted small">
@@ -75,7 +77,7 @@ export function MetricsPage() {
                 )}
               </section>
               <section className="card">
-                <SeriesTable xs={data.buckets_ms} series={dense} tz={filters.tz} metric={data.metric} />
+                <SeriesTable xs={data.buckets_ms} series={dense} tz={filters.tz} metric={data.metric} partialFrom={partialFrom(data)} />
               </section>
             </>
           )}

@@ -1,22 +1,24 @@
 import { useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
-import { LIVE_REFRESH_MS, useSeries, useSummary } from '../api/queries';
+import { LIVE_REFRESH_MS, useAlerts, useSeries, useSummary } from '../api/queries';
 import { Chart } from '../components/Chart';
 import { Freshness } from '../components/Freshness';
+import { FiringBanner } from '../components/overview/FiringBanner';
 import { SummaryCards } from '../components/overview/SummaryCards';
 import { TopTypesTable } from '../components/overview/TopTypesTable';
 import { EmptyView, ErrorView, LoadingView, QueryView, StaleBanner } from '../components/StateViews';
 import { readInt } from '../lib/params';
 import type { RangeSpec } from '../lib/range';
-import { completeUpToMs } from '../lib/freshness';
+import { firingRules } from '../lib/alerts';
+import { seriesPartialFrom } from '../lib/buckets';
 import { denseSeries, orderByLabels } from '../lib/series';
 import { browserTimeZone } from '../lib/time';
 
 const LAST_DAY: RangeSpec = { kind: 'preset', preset: '24h' };
 const LAST_HOUR: RangeSpec = { kind: 'preset', preset: '1h' };
 const TOP_CHOICES = [5, 10, 20];
-/** More lines than this on one chart stop being readable. */
-const CHART_MAX_TYPES = 8;
+/** More lines than this at once stop being readable: the rest of the table's types start hidden. */
+const CHART_SHOWN_TYPES = 5;
 const CHART_HEIGHT = 300;
 
 export function OverviewPage() {
@@ -27,12 +29,17 @@ export function OverviewPage() {
   const summary = useSummary(LAST_DAY, top);
 
   const typeNames = useMemo(() => (summary.data?.top_types ?? []).map((t) => t.event_type), [summary.data]);
-  const chartTypes = useMemo(() => typeNames.slice(0, CHART_MAX_TYPES), [typeNames]);
+  // Every type of the table is on the chart (a toggle away), so the two never disagree.
+  const chartTypes = typeNames;
+  const hiddenAtFirst = useMemo(() => typeNames.slice(CHART_SHOWN_TYPES), [typeNames]);
+  const firing = firingRules(useAlerts().data?.rules ?? []);
 
   const live = useSeries({ types: chartTypes, metric: 'count', interval: '1m', range: LAST_HOUR, tz }, { refetchMs: LIVE_REFRESH_MS });
   const sparks = useSeries({ types: typeNames, metric: 'count', interval: '1h', range: LAST_DAY, tz }, { refetchMs: 60_000 });
 
   const chartSeries = useMemo(() => (live.data ? orderByLabels(denseSeries(live.data), chartTypes) : []), [live.data, chartTypes]);
+  const now = Date.now();
+  const sparkPartialFrom = sparks.data ? seriesPartialFrom(sparks.data, now) : Number.MAX_SAFE_INTEGER;
   const sparkValues = useMemo(
     () => new Map((sparks.data ? denseSeries(sparks.data) : []).map((s) => [s.label, s.values])),
     [sparks.data],
@@ -44,6 +51,7 @@ export function OverviewPage() {
         <h1>Overview</h1>
         <Freshness freshness={summary.data?.freshness} tz={tz} fetching={summary.isFetching || live.isFetching} updatedAt={summary.dataUpdatedAt || undefined} />
       </div>
+      <FiringBanner rules={firing} tz={tz} />
       <QueryView
         query={summary}
         isEmpty={(s) => s.total === 0 && s.top_types.length === 0}
@@ -62,7 +70,7 @@ export function OverviewPage() {
               <div className="section-head">
                 <h2>Top types, last hour (1-minute buckets)</h2>
                 <span className="muted small">
-                  refreshes every {LIVE_REFRESH_MS / 1000} s · shaded: may still grow · {tz}
+                  refreshes every {LIVE_REFRESH_MS / 1000} s · dotted and shaded: the minute still filling · {tz}
                 </span>
               </div>
               {live.isError && live.data !== undefined && <StaleBanner error={live.error} />}
@@ -79,7 +87,8 @@ export function OverviewPage() {
                   tz={tz}
                   height={CHART_HEIGHT}
                   testId="overview-chart"
-                  incompleteFromMs={completeUpToMs(live.data.freshness)}
+                  partialFrom={seriesPartialFrom(live.data, now)}
+                  initiallyHidden={hiddenAtFirst}
                 />
               )}
             </section>
@@ -97,7 +106,7 @@ export function OverviewPage() {
                   </select>
                 </label>
               </div>
-              <TopTypesTable types={s.top_types} total={s.total} sparks={sparkValues} chartTypes={chartTypes} />
+              <TopTypesTable types={s.top_types} total={s.total} sparks={sparkValues} sparkPartialFrom={sparkPartialFrom} />
             </section>
           </>
         )}

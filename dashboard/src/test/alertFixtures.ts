@@ -36,12 +36,12 @@ export const HISTORY: AlertHistoryEntry[] = [
   {
     id: 9, kind: 'repeat', from_state: 'FIRING', to_state: 'FIRING', observed_value: 180, expected: { kind: 'threshold', operator: 'above', threshold: 100 },
     bucket_start: '2026-11-27T13:55:00Z', bucket_end: '2026-11-27T14:00:00Z', transition_key: 'k9', trace_id: null,
-    notification_status: 'suppressed', notified_at: null, created_at: '2026-11-27T14:00:05Z', deliveries: [],
+    notification_status: 'suppressed', notification_outcome: 'suppressed', notified_at: null, created_at: '2026-11-27T14:00:05Z', deliveries: [],
   },
   {
     id: 8, kind: 'transition', from_state: 'PENDING', to_state: 'FIRING', observed_value: 150, expected: { kind: 'threshold', operator: 'above', threshold: 100 },
     bucket_start: '2026-11-27T12:55:00Z', bucket_end: '2026-11-27T13:00:00Z', transition_key: 'k8', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
-    notification_status: 'sent', notified_at: '2026-11-27T13:00:05Z', created_at: '2026-11-27T13:00:04Z',
+    notification_status: 'sent', notification_outcome: 'sent', notified_at: '2026-11-27T13:00:05Z', created_at: '2026-11-27T13:00:04Z',
     deliveries: [
       { id: 1, endpoint_id: EP_ACTIVE, alert_history_id: 8, status: 'delivered', attempts: 1, error: null, created_at: '2026-11-27T13:00:05Z', delivered_at: '2026-11-27T13:00:06Z' },
       { id: 2, endpoint_id: EP_DISABLED, alert_history_id: 8, status: 'failed', attempts: 3, error: 'HTTP 500 from receiver', created_at: '2026-11-27T13:00:05Z', delivered_at: null },

@@ -93,6 +93,10 @@ def test_a_batch_collapses_into_one_counter_per_type_and_minute_by_event_time() 
     # And the catalog learns property names and types, and when the types were seen
     assert aggregate.properties[(tenant, "checkout")] == {"amount": {"number"}, "coupon": {"null"}}
     assert aggregate.first_seen[(tenant, "signup")] == RECEIVED
+    # And when they happened, apart from when they arrived: the late signup is the first event
+    assert aggregate.first_event[(tenant, "signup")] == late + timedelta(seconds=10)
+    assert aggregate.last_event[(tenant, "signup")] == minute + timedelta(seconds=59)
+    assert aggregate.first_event[(tenant, "checkout")] == aggregate.last_event[(tenant, "checkout")] == minute
 
 
 def test_an_empty_batch_aggregates_to_nothing() -> None:

@@ -1,10 +1,19 @@
-import type { AlertHistoryEntry } from '../../api/types';
+import type { AlertHistoryEntry, NotificationOutcome } from '../../api/types';
 import { useEndpointLabel } from '../../hooks/useEndpointLabel';
-import { expectedText, transitionText } from '../../lib/alerts';
+import { expectedText, OUTCOME_TEXT, transitionText } from '../../lib/alerts';
 import { formatNumber } from '../../lib/format';
-import { StatusBadge } from '../StatusBadge';
+import { BADGE_TONE, StatusBadge } from '../StatusBadge';
 import { Time } from '../Time';
 import { DeliveryList } from './DeliveryList';
+
+function OutcomeBadge({ outcome }: { outcome: NotificationOutcome }) {
+  const shown = OUTCOME_TEXT[outcome] ?? OUTCOME_TEXT.pending;
+  return (
+    <span className={`badge badge-${BADGE_TONE[shown.tone] ?? 'muted'} nowrap`} data-testid="history-notification" data-value={outcome} title={shown.title}>
+      {shown.text}
+    </span>
+  );
+}
 
 function HistoryRow({ entry, tz, endpointLabel }: { entry: AlertHistoryEntry; tz: string; endpointLabel: (id: string) => string }) {
   return (
@@ -30,8 +39,8 @@ function HistoryRow({ entry, tz, endpointLabel }: { entry: AlertHistoryEntry; tz
         <br />→ <Time value={entry.bucket_end} tz={tz} />
       </td>
       <td>
-        <StatusBadge value={entry.notification_status} testId="history-notification" />
-        {entry.notified_at && (
+        <OutcomeBadge outcome={entry.notification_outcome} />
+        {entry.notified_at && entry.notification_outcome !== 'no_channels' && (
           <div className="muted small">
             <Time value={entry.notified_at} tz={tz} />
           </div>

@@ -3,8 +3,10 @@ import type { CatalogItem } from '../../api/types';
 import { formatNumber } from '../../lib/format';
 import { StatusBadge } from '../StatusBadge';
 import { Time } from '../Time';
+import { TypeName } from '../TypeName';
 
 export function CatalogTable({ items, tz }: { items: CatalogItem[]; tz: string }) {
+  const seen = (value: string | null) => (value ? <Time value={value} tz={tz} /> : <span className="muted">never</span>);
   return (
     <div className="table-scroll">
       <table className="table" data-testid="catalog-table">
@@ -14,7 +16,9 @@ export function CatalogTable({ items, tz }: { items: CatalogItem[]; tz: string }
             <th>Status</th>
             <th>Description</th>
             <th>Owner</th>
-            <th>Last seen ({tz})</th>
+            <th title="event time: when the type's earliest event happened">First event ({tz})</th>
+            <th title="event time: when the type's latest event happened">Last event ({tz})</th>
+            <th title="receive time: when the platform last received one">Last received ({tz})</th>
             <th className="num">Volume</th>
             <th className="num">Properties</th>
           </tr>
@@ -23,7 +27,9 @@ export function CatalogTable({ items, tz }: { items: CatalogItem[]; tz: string }
           {items.map((t) => (
             <tr key={t.name} data-testid="catalog-row" data-name={t.name}>
               <td>
-                <Link to={`/catalog/${encodeURIComponent(t.name)}`}>{t.name}</Link>
+                <Link to={`/catalog/${encodeURIComponent(t.name)}`}>
+                  <TypeName name={t.name} />
+                </Link>
               </td>
               <td>
                 <StatusBadge value={t.status} />
@@ -32,7 +38,15 @@ export function CatalogTable({ items, tz }: { items: CatalogItem[]; tz: string }
                 {t.description || <span className="muted">—</span>}
               </td>
               <td>{t.owner ?? <span className="muted">—</span>}</td>
-              <td className="nowrap">{t.last_seen_at ? <Time value={t.last_seen_at} tz={tz} /> : <span className="muted">never</span>}</td>
+              <td className="nowrap" data-testid="catalog-first-event">
+                {seen(t.first_event_at)}
+              </td>
+              <td className="nowrap" data-testid="catalog-last-event">
+                {seen(t.last_event_at)}
+              </td>
+              <td className="nowrap muted" data-testid="catalog-last-received">
+                {seen(t.last_seen_at)}
+              </td>
               <td className="num">{formatNumber(t.volume_total)}</td>
               <td className="num">{formatNumber(t.property_count)}</td>
             </tr>

@@ -1,6 +1,7 @@
 import { Link, useNavigate } from 'react-router-dom';
 import type { EventListItem } from '../../api/types';
 import { Time } from '../Time';
+import { TypeName } from '../TypeName';
 
 export function eventPath(e: Pick<EventListItem, 'event_id' | 'occurred_at'>): string {
   return `/events/${encodeURIComponent(e.event_id)}?${new URLSearchParams({ at: e.occurred_at })}`;
@@ -34,7 +35,9 @@ export function EventsTable({ events, tz, loading }: { events: EventListItem[]; 
                   </span>
                 )}
               </td>
-              <td>{e.event_type}</td>
+              <td>
+                <TypeName name={e.event_type} />
+              </td>
               <td data-testid="events-row-user">{e.user_id ?? <span className="muted">—</span>}</td>
               <td>{e.anonymous_id ?? <span className="muted">—</span>}</td>
               <td className="preview" title={e.properties_preview}>

@@ -1,6 +1,6 @@
 import type { Interval, Metric } from '../../api/types';
 import { METRICS, MAX_SERIES_TYPES, type MetricsFilters } from '../../lib/metricsFilters';
-import { defaultIntervalFor, INTERVALS, resolveRange, validateSeriesRange, type RangeSpec } from '../../lib/range';
+import { INTERVALS, intervalForRange, type RangeSpec } from '../../lib/range';
 import { RangePicker } from '../RangePicker';
 import { TimeZonePicker } from '../TimeZonePicker';
 import { TypePicker } from '../TypePicker';
@@ -12,12 +12,8 @@ export function MetricsControls({ filters, onChange, typeOptions }: {
   onChange: (patch: Partial<MetricsFilters>) => void;
   typeOptions: string[];
 }) {
-  const changeRange = (range: RangeSpec) => {
-    const { fromMs, toMs } = resolveRange(range, Date.now());
-    // Keep the user's bucket width unless the API would refuse it for the new range.
-    const keep = validateSeriesRange(filters.interval, fromMs, toMs) === null;
-    onChange({ range, interval: keep || range.kind !== 'preset' ? filters.interval : defaultIntervalFor(range.preset) });
-  };
+  // A new range brings an interval that suits it; the user can still pick another afterwards.
+  const changeRange = (range: RangeSpec) => onChange({ range, interval: intervalForRange(range, Date.now()) });
 
   return (
     <div className="filters card">

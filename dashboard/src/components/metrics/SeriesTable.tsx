@@ -10,7 +10,14 @@ const PAGE_SIZE = 100;
  * The chart's numbers as a table, newest bucket first, 100 rows at a time: 30 days at 1 minute is
  * 43,200 rows, which a browser should never lay out at once.
  */
-export function SeriesTable({ xs, series, tz, metric }: { xs: number[]; series: NamedValues[]; tz: string; metric: Metric }) {
+export function SeriesTable({ xs, series, tz, metric, partialFrom }: {
+  xs: number[];
+  series: NamedValues[];
+  tz: string;
+  metric: Metric;
+  /** Buckets from this index on may still grow: their values are "so far". */
+  partialFrom: number;
+}) {
   const [page, setPage] = useState(0);
   const pages = pageCount(xs.length, PAGE_SIZE);
   const current = Math.min(page, pages - 1);
@@ -32,11 +39,15 @@ export function SeriesTable({ xs, series, tz, metric }: { xs: number[]; series: 
           </thead>
           <tbody>
             {rows.map((i) => (
-              <tr key={xs[i]}>
-                <td>{formatDateTime(xs[i] as number, tz)}</td>
+              <tr key={xs[i]} className={i >= partialFrom ? 'partial-row' : undefined} data-partial={i >= partialFrom ? 'true' : undefined}>
+                <td>
+                  {formatDateTime(xs[i] as number, tz)}
+                  {i >= partialFrom && <span className="muted small"> · still filling</span>}
+                </td>
                 {series.map((s) => (
                   <td key={s.label} className="num">
                     {formatNumber(s.values[i])}
+                    {i >= partialFrom && <span className="muted small"> so far</span>}
                   </td>
                 ))}
               </tr>

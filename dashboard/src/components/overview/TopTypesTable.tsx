@@ -1,16 +1,19 @@
 import { Link } from 'react-router-dom';
 import type { TopType } from '../../api/types';
+import { typeColor } from '../../lib/colors';
 import { formatNumber, formatShare } from '../../lib/format';
 import { ChangeBadge } from '../ChangeBadge';
-import { colorAt } from '../chartOptions';
 import { Sparkline } from '../Sparkline';
 
-/** Top types of the last 24 h; `sparks` holds each type's hourly counts when they have arrived. */
-export function TopTypesTable({ types, total, sparks, chartTypes }: {
+/**
+ * Top types of the last 24 h; `sparks` holds each type's hourly counts when they have arrived, and
+ * `sparkPartialFrom` the first hour that is still filling.
+ */
+export function TopTypesTable({ types, total, sparks, sparkPartialFrom }: {
   types: TopType[];
   total: number;
   sparks: Map<string, number[]>;
-  chartTypes: string[];
+  sparkPartialFrom: number;
 }) {
   return (
     <table className="table" data-testid="top-types">
@@ -25,12 +28,12 @@ export function TopTypesTable({ types, total, sparks, chartTypes }: {
       </thead>
       <tbody>
         {types.map((t) => {
-          const colorIndex = chartTypes.indexOf(t.event_type);
           const values = sparks.get(t.event_type);
+          const color = typeColor(t.event_type);
           return (
             <tr key={t.event_type} data-testid="top-type-row" data-event-type={t.event_type}>
               <td>
-                {colorIndex >= 0 && <span className="swatch" style={{ background: colorAt(colorIndex) }} />}
+                <span className="swatch" style={{ background: color }} data-testid="type-swatch" data-color={color} />
                 <Link to={`/metrics?${new URLSearchParams({ types: t.event_type, range: '24h' })}`}>{t.event_type}</Link>
               </td>
               <td className="num" data-testid="top-type-count">
@@ -42,7 +45,7 @@ export function TopTypesTable({ types, total, sparks, chartTypes }: {
               </td>
               <td>
                 {values ? (
-                  <Sparkline values={values} label={`${t.event_type}, hourly counts over 24 h`} color={colorIndex >= 0 ? colorAt(colorIndex) : undefined} />
+                  <Sparkline values={values} partialFrom={sparkPartialFrom} label={`${t.event_type}, hourly counts over 24 h`} color={color} />
                 ) : (
                   <span className="sparkline-placeholder" />
                 )}

@@ -127,14 +127,20 @@ ADD_METRICS = (
     + "\nSELECT 1"
 )
 
+# first/last_seen_at: receive time; first/last_event_at: event time (migration 0007). LEAST and GREATEST
+# ignore NULL, and a replayed batch moves neither bound.
 UPSERT_TYPES = """
-INSERT INTO event_types AS et (tenant_id, project_id, name, first_seen_at, last_seen_at, volume_total)
-SELECT t, p, e, f, l, n
-FROM jsonb_to_recordset(CAST(:catalog AS jsonb)) AS r(t uuid, p uuid, e text, f timestamptz, l timestamptz, n bigint)
+INSERT INTO event_types AS et (tenant_id, project_id, name, first_seen_at, last_seen_at, first_event_at,
+                               last_event_at, volume_total)
+SELECT t, p, e, f, l, fe, le, n
+FROM jsonb_to_recordset(CAST(:catalog AS jsonb))
+     AS r(t uuid, p uuid, e text, f timestamptz, l timestamptz, fe timestamptz, le timestamptz, n bigint)
 ORDER BY t, e
 ON CONFLICT (tenant_id, name) DO UPDATE
 SET first_seen_at = LEAST(et.first_seen_at, EXCLUDED.first_seen_at),
     last_seen_at = GREATEST(et.last_seen_at, EXCLUDED.last_seen_at),
+    first_event_at = LEAST(et.first_event_at, EXCLUDED.first_event_at),
+    last_event_at = GREATEST(et.last_event_at, EXCLUDED.last_event_at),
     volume_total = et.volume_total + EXCLUDED.volume_total,
     project_id = COALESCE(et.project_id, EXCLUDED.project_id),
     updated_at = now()

@@ -126,6 +126,8 @@ class PostgresAggregationTransaction:
                 "e": name,
                 "f": _iso(first),
                 "l": _iso(aggregate.last_seen[(tenant, name)]),
+                "fe": _iso(aggregate.first_event[(tenant, name)]),
+                "le": _iso(aggregate.last_event[(tenant, name)]),
                 "n": sum(n for k, n in aggregate.counts.items() if (k.tenant_id, k.event_type) == (tenant, name)),
             }
             for (tenant, name), first in sorted(aggregate.first_seen.items())

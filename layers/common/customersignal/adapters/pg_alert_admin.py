@@ -21,6 +21,7 @@ from customersignal.domain.alert_models import (
     HistoryEntry,
     RuleOut,
     RuleStateOut,
+    notification_outcome,
 )
 from customersignal.domain.alert_rules import RuleSpec, condition_from_row, condition_to_parameters
 from customersignal.domain.errors import Conflict
@@ -28,7 +29,7 @@ from customersignal.domain.errors import Conflict
 UNIQUE_VIOLATION = "23505"
 RULE_COLUMNS = """r.id, r.name, r.description, r.event_type, r.metric, r.window_seconds, r.condition_kind, r.parameters,
        r.pending_evaluations, r.repeat_interval_seconds, r.notify_on_resolve, r.silenced_until, r.severity, r.enabled,
-       r.channels, r.created_at, r.updated_at, COALESCE(s.state, 'OK'), COALESCE(s.since, r.created_at),
+       r.channels, r.created_at, r.updated_at, COALESCE(s.state, 'OK'), COALESCE(s.changed_at, r.created_at),
        COALESCE(s.consecutive_breaches, 0), s.last_evaluated_bucket, s.last_notified_at"""
 RULES = f"""
 SELECT {RULE_COLUMNS}
@@ -53,8 +54,8 @@ RETURNING r.id, (old.event_type, old.metric, old.window_seconds, old.condition_k
 """
 ENSURE_STATE = "INSERT INTO alert_states (rule_id, tenant_id) VALUES (:rule, :tenant) ON CONFLICT DO NOTHING"
 RESET_STATE = """
-UPDATE alert_states SET state = 'OK', since = now(), consecutive_breaches = 0, last_evaluated_bucket = NULL,
-    version = version + 1, updated_at = now()
+UPDATE alert_states SET state = 'OK', since = now(), changed_at = now(), consecutive_breaches = 0,
+    last_evaluated_bucket = NULL, version = version + 1, updated_at = now()
 WHERE tenant_id = :tenant AND rule_id = :rule
 """
 DELETE_RULE = "DELETE FROM alert_rules WHERE tenant_id = :tenant AND id = :rule RETURNING id"
@@ -190,10 +191,13 @@ class PostgresRuleStore:
             rows = db.run(HISTORY, tenant=tenant_id, rule=rule_id, before=before_id, limit=limit)
         names = ("id", "kind", "from_state", "to_state", "observed_value", "expected", "bucket_start", "bucket_end",
                  "transition_key", "trace_id", "notification_status", "notified_at", "created_at")  # fmt: skip
-        return [
-            HistoryEntry(**dict(zip(names, row[:13], strict=True)), deliveries=[_delivery(d) for d in row[13]])
-            for row in rows
-        ]
+        entries = []
+        for row in rows:
+            fields = dict(zip(names, row[:13], strict=True))
+            deliveries = [_delivery(d) for d in row[13]]
+            outcome = notification_outcome(fields["notification_status"], deliveries)
+            entries.append(HistoryEntry(**fields, deliveries=deliveries, notification_outcome=outcome))
+        return entries
 
     def usable_endpoints(self, tenant_id: uuid.UUID, endpoint_ids: builtins.list[uuid.UUID]) -> set[uuid.UUID]:
         if not endpoint_ids:

@@ -68,9 +68,11 @@ LEFT JOIN metrics_minute_users m
 GROUP BY w.k ORDER BY w.k
 """
 ENSURE_STATE = "INSERT INTO alert_states (rule_id, tenant_id) VALUES (:rule, :tenant) ON CONFLICT DO NOTHING"
+# changed_at moves only with the state, to the transaction's now(): the history row's created_at (migration 0008)
 UPDATE_STATE = """
 UPDATE alert_states
-SET state = :state, since = :since, consecutive_breaches = :breaches, last_evaluated_bucket = :bucket,
+SET changed_at = CASE WHEN state IS DISTINCT FROM CAST(:state AS text) THEN now() ELSE changed_at END,
+    state = :state, since = :since, consecutive_breaches = :breaches, last_evaluated_bucket = :bucket,
     last_notified_at = :notified, version = version + 1, updated_at = now()
 WHERE rule_id = :rule AND tenant_id = :tenant AND version = :seen
 RETURNING version

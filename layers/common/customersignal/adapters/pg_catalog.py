@@ -9,7 +9,8 @@ from typing import Any
 from customersignal.adapters.pg_tenant import TenantDatabase
 from customersignal.domain.dashboard_models import CatalogDetail, CatalogItem, CatalogPatch, PropertyOut
 
-ITEM_COLUMNS = """t.name, t.status, t.description, t.owner, t.first_seen_at, t.last_seen_at, t.volume_total,
+ITEM_COLUMNS = """t.name, t.status, t.description, t.owner, t.first_seen_at, t.last_seen_at, t.first_event_at,
+       t.last_event_at, t.volume_total,
        (SELECT count(*) FROM event_type_properties p WHERE p.tenant_id = t.tenant_id AND p.event_type = t.name)"""
 LIST = f"""
 SELECT {ITEM_COLUMNS}
@@ -38,10 +39,12 @@ def _item(row: Sequence[Any]) -> dict[str, Any]:
         "owner",
         "first_seen_at",
         "last_seen_at",
+        "first_event_at",
+        "last_event_at",
         "volume_total",
         "property_count",
     )
-    return dict(zip(names, row[:8], strict=True))
+    return dict(zip(names, row[: len(names)], strict=True))
 
 
 class PostgresCatalogStore:
@@ -61,8 +64,8 @@ class PostgresCatalogStore:
             return None
         return CatalogDetail(
             **_item(rows[0]),
-            created_at=rows[0][8],
-            updated_at=rows[0][9],
+            created_at=rows[0][10],
+            updated_at=rows[0][11],
             properties=[
                 PropertyOut(name=n, types=list(t), first_seen_at=f, last_seen_at=la) for n, t, f, la in properties
             ],

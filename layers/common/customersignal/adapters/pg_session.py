@@ -1,4 +1,7 @@
-"""Who a dashboard key is (tenant and project names) and the tenant's alert rules with their states."""
+"""Who a dashboard key is (tenant and project names) and the tenant's alert rules with their states.
+
+A rule's ``since`` is when its state last changed as recorded (``alert_states.changed_at``), not the end of the
+window that caused the change (``alert_states.since``), which may not have closed yet at that moment."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ WHERE t.id = :tenant AND p.id = :project
 """
 RULES = """
 SELECT r.id, r.name, r.event_type, r.metric, r.condition_kind, r.severity, r.enabled,
-       COALESCE(s.state, 'OK'), s.since
+       COALESCE(s.state, 'OK'), s.changed_at
 FROM alert_rules r LEFT JOIN alert_states s ON s.tenant_id = r.tenant_id AND s.rule_id = r.id
 WHERE r.tenant_id = :tenant
 ORDER BY (COALESCE(s.state, 'OK') = 'FIRING') DESC, r.name

@@ -36,8 +36,11 @@ class BatchAggregate:
     properties: dict[tuple[str, str], dict[str, set[str]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(set))
     )
+    # (tenant, event type) -> receive time (when *we* saw it) and event time (when it happened) bounds
     first_seen: dict[tuple[str, str], datetime] = field(default_factory=dict)
     last_seen: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    first_event: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    last_event: dict[tuple[str, str], datetime] = field(default_factory=dict)
     # (tenant, event type) -> the project of its first event in the batch: the catalog's project_id
     project_of: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -81,6 +84,7 @@ def pre_aggregate(envelopes: Iterable[Envelope]) -> BatchAggregate:
     aggregate = BatchAggregate()
     counts, users, properties = aggregate.counts, aggregate.users, aggregate.properties
     first_seen, last_seen = aggregate.first_seen, aggregate.last_seen
+    first_event, last_event = aggregate.first_event, aggregate.last_event
     keys = BucketKeys()
     for envelope in envelopes:
         event = envelope.event
@@ -97,12 +101,18 @@ def pre_aggregate(envelopes: Iterable[Envelope]) -> BatchAggregate:
             for name, value in event.properties.items():
                 if 0 < len(name) <= PROPERTY_NAME_MAX_LENGTH:
                     observed[name].add(json_type(value))
-        seen = envelope.received_at  # the catalog says when *we* saw a type, whatever the event time
-        if catalog_key not in first_seen or seen < first_seen[catalog_key]:
-            first_seen[catalog_key] = seen
-        if catalog_key not in last_seen or seen > last_seen[catalog_key]:
-            last_seen[catalog_key] = seen
+        _widen(first_seen, last_seen, catalog_key, envelope.received_at)
+        _widen(first_event, last_event, catalog_key, envelope.occurred_at)
     return aggregate
+
+
+def _widen(
+    lows: dict[tuple[str, str], datetime], highs: dict[tuple[str, str], datetime], key: tuple[str, str], at: datetime
+) -> None:
+    if key not in lows or at < lows[key]:
+        lows[key] = at
+    if key not in highs or at > highs[key]:
+        highs[key] = at
 
 
 class BucketKeys:

@@ -14,7 +14,7 @@ from customersignal.domain.alert_rules import RuleSpec
 
 class RuleStateOut(BaseModel):
     state: Literal["OK", "PENDING", "FIRING", "RESOLVED", "NODATA"]
-    since: datetime
+    since: datetime = Field(description="When the state last changed, as recorded (the transition's history time).")
     consecutive_breaches: int
     last_evaluated_bucket: datetime | None
     last_notified_at: datetime | None
@@ -42,6 +42,20 @@ class DeliveryOut(BaseModel):
     delivered_at: datetime | None
 
 
+NotificationOutcome = Literal["pending", "retrying", "sent", "no_channels", "suppressed"]
+
+
+def notification_outcome(status: str, deliveries: list[DeliveryOut]) -> NotificationOutcome:
+    """What became of a history row's notification, from its outbox status *and* its delivery records:
+    the outbox marks a row 'sent' once nothing is left to deliver, which is also true of a rule with no
+    (active) channels, where nothing was delivered at all."""
+    if status == "suppressed":
+        return "suppressed"
+    if status == "sent":
+        return "sent" if any(d.status == "delivered" for d in deliveries) else "no_channels"
+    return "retrying" if deliveries else "pending"
+
+
 class HistoryEntry(BaseModel):
     id: int
     kind: Literal["transition", "repeat"]
@@ -53,7 +67,13 @@ class HistoryEntry(BaseModel):
     bucket_end: datetime
     transition_key: str
     trace_id: str | None
-    notification_status: Literal["pending", "sent", "suppressed"]
+    notification_status: Literal["pending", "sent", "suppressed"] = Field(
+        description="The outbox's status: 'sent' means nothing is left to deliver (see notification_outcome)."
+    )
+    notification_outcome: NotificationOutcome = Field(
+        description="From the deliveries: sent (delivered to at least one channel), no_channels (nothing to deliver"
+        " to), retrying (a delivery failed; retried), pending, suppressed (silenced or not notifying)."
+    )
     notified_at: datetime | None
     created_at: datetime
     deliveries: list[DeliveryOut]

@@ -124,8 +124,12 @@ class CatalogItem(BaseModel):
     status: CatalogStatus
     description: str
     owner: str | None
-    first_seen_at: datetime | None
-    last_seen_at: datetime | None
+    first_seen_at: datetime | None = Field(description="When the platform first received this type (receive time).")
+    last_seen_at: datetime | None = Field(description="When the platform last received this type (receive time).")
+    first_event_at: datetime | None = Field(
+        description="The earliest event time (corrected occurred_at) of this type; null if never recorded."
+    )
+    last_event_at: datetime | None = Field(description="The latest event time (corrected occurred_at) of this type.")
     volume_total: int
     property_count: int
 
@@ -137,8 +141,8 @@ class CatalogList(BaseModel):
 class PropertyOut(BaseModel):
     name: str
     types: list[str]
-    first_seen_at: datetime
-    last_seen_at: datetime
+    first_seen_at: datetime = Field(description="Receive time of the batch that first carried this property.")
+    last_seen_at: datetime = Field(description="Receive time of the latest batch that carried it.")
 
 
 class CatalogDetail(CatalogItem):
@@ -235,7 +239,7 @@ class AlertRuleState(BaseModel):
     severity: str
     enabled: bool
     state: str
-    since: datetime | None
+    since: datetime | None = Field(description="When the state last changed, as recorded (the transition's time).")
 
 
 class AlertList(BaseModel):

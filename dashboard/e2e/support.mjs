@@ -1,0 +1,57 @@
+// Shared by the end-to-end steps: settings from the environment, failures, waits, screenshots, API calls.
+import path from 'node:path';
+
+export const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:8000').replace(/\/+$/, '');
+export const ARTIFACTS_DIR = path.resolve(process.env.ARTIFACTS_DIR || 'test-results');
+/** How long data may take to go from POST /v1/events to the dashboard. */
+export const PIPELINE_TIMEOUT_MS = Number(process.env.E2E_PIPELINE_TIMEOUT_MS) || 60_000;
+
+export class Failure extends Error {}
+
+export function fail(message) {
+  throw new Failure(message);
+}
+
+export function check(condition, message) {
+  if (!condition) fail(message);
+}
+
+export function passed(message) {
+  console.log(`PASS  ${message}`);
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it returns a truthy value; on timeout, fails with `describe()`'s last words. */
+export async function waitFor(probe, { timeoutMs, intervalMs = 1_000, describe }) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await probe();
+    if (last) return last;
+    if (Date.now() > deadline) fail(await describe());
+    await sleep(intervalMs);
+  }
+}
+
+export async function screenshot(page, name) {
+  const file = path.join(ARTIFACTS_DIR, name);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`      screenshot ${file}`);
+}
+
+export async function apiCall(method, urlPath, key, body) {
+  const response = await fetch(`${BASE_URL}${urlPath}`, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // Reported by the caller with the raw text.
+  }
+  return { status: response.status, json, text };
+}

@@ -1,0 +1,44 @@
+import { typeColor } from '../lib/colors';
+
+/** The chart's own legend: each type is a toggle (hidden types stay listed), plus the scale switch. */
+export function ChartLegend({ labels, hidden, onToggle, log, onLog, partial }: {
+  labels: string[];
+  hidden: ReadonlySet<string>;
+  onToggle: (label: string) => void;
+  log: boolean;
+  onLog: (log: boolean) => void;
+  partial: boolean;
+}) {
+  return (
+    <div className="chart-legend" data-testid="chart-legend">
+      {labels.map((label) => {
+        const shown = !hidden.has(label);
+        return (
+          <button
+            key={label}
+            type="button"
+            className={`legend-item${shown ? '' : ' legend-off'}`}
+            aria-pressed={shown}
+            title={shown ? `hide ${label}` : `show ${label}`}
+            onClick={() => onToggle(label)}
+            data-testid="legend-item"
+            data-label={label}
+          >
+            <span className="swatch" style={{ background: shown ? typeColor(label) : 'transparent', borderColor: typeColor(label) }} />
+            {label}
+          </button>
+        );
+      })}
+      <span className="legend-spacer" />
+      {partial && (
+        <span className="muted small legend-key" data-testid="legend-partial">
+          <span className="dash-sample" aria-hidden="true" /> dotted, shaded: still filling
+        </span>
+      )}
+      <label className="checkbox small">
+        <input type="checkbox" checked={log} onChange={(e) => onLog(e.target.checked)} data-testid="chart-log" />
+        Log scale
+      </label>
+    </div>
+  );
+}
