@@ -46,9 +46,19 @@ def codings(header: str | None) -> list[str]:
 
 def decode_body(body: bytes, content_encoding: str | None, *, max_bytes: int) -> bytes:
     """``body`` with the header's codings undone, last applied first; raises as the module docstring says."""
-    for coding in reversed(codings(content_encoding)):
+    steps = codings(content_encoding)
+    if steps and _plain_json(body):
+        # A REST API with compression enabled (MinimumCompressionSize) may inflate the body itself and still
+        # pass the header on. Neither a gzip member (1f 8b) nor a zlib stream (CM nibble 8) can begin with
+        # '{' or '[', so such a body is already decoded: taking it as is loses no event and guesses nothing.
+        return body
+    for coding in reversed(steps):
         body = _inflate(body, coding, max_bytes)
     return body
+
+
+def _plain_json(body: bytes) -> bool:
+    return body.lstrip(b" \t\r\n")[:1] in (b"{", b"[")
 
 
 def _inflate(data: bytes, coding: str, max_bytes: int) -> bytes:
