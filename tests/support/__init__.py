@@ -1,0 +1,1 @@
+"""Plain helpers for tests (no fixtures): import them where needed."""
