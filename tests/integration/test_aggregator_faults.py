@@ -33,6 +33,7 @@ from customersignal.settings import PlatformSettings
 from tests.fixtures.aggregator import NOW, add_tenant, envelope, records
 from tests.fixtures.aws import free_port
 from tests.fixtures.services import ROOT, STACK
+from tests.support.waits import Deadline
 
 pytestmark = pytest.mark.integration
 
@@ -87,14 +88,14 @@ def test_a_postgres_restart_mid_stream_loses_and_doubles_nothing(
     restarter.start()
     for n in range(60):
         batch = records(stream[n * 100 : (n + 1) * 100], first_offset=n * 100)
-        deadline = time.monotonic() + 120
+        deadline = Deadline(120)
         while True:
             try:
                 apply_batch(batch, ports, NOW)
                 break
             except Exception as error:  # noqa: BLE001 - the mapping retries on any function error
                 failures.append(type(error).__name__)
-                assert time.monotonic() < deadline, f"batch {n} never succeeded: {failures[-5:]}"
+                assert not deadline.expired(), f"batch {n} never succeeded in {deadline.describe()}: {failures[-5:]}"
                 time.sleep(0.2)
         time.sleep(0.02)
     restarter.join()

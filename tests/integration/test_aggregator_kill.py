@@ -8,6 +8,8 @@ count in Postgres is moving) and restarted, at least 10 times, and finally left 
 
 from __future__ import annotations
 
+import functools
+import operator
 import os
 import random
 import signal
@@ -27,6 +29,8 @@ from customersignal.adapters.hot_store import RedisHotStore
 from customersignal.adapters.postgres import connect
 from customersignal.settings import PlatformSettings, PostgresSettings
 from tests.fixtures.aggregator import NOW, TenantRef, add_tenant, envelope
+from tests.fixtures.kafka import group_lag
+from tests.support.waits import scaled, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +67,7 @@ def produce_stream(bootstrap: str, topic: str, tenants: list[TenantRef]) -> int:
         producer.produce(topic, key=key, value=value)
         if n % 10_000 == 0:
             producer.poll(0)
-    assert producer.flush(60) == 0
+    assert producer.flush(scaled(60)) == 0
     return len(sent)
 
 
@@ -73,13 +77,6 @@ def counted(db: pg8000.native.Connection) -> int:
 
 def rollbacks(db: pg8000.native.Connection) -> int:
     return int(db.run("SELECT xact_rollback FROM pg_stat_database WHERE datname = current_database()")[0][0])
-
-
-def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def test_sigkill_mid_batch_ten_times_loses_and_doubles_nothing(
@@ -117,22 +114,25 @@ def test_sigkill_mid_batch_ten_times_loses_and_doubles_nothing(
         process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
             if kills == KILLS or counted(db) >= distinct:
-                wait_for(lambda: counted(db) >= distinct, 300, "the aggregator to drain the topic")
-                time.sleep(2)  # anything counted twice would show up now
+                wait_for(lambda: counted(db), lambda n: n >= distinct, "the aggregator to drain the topic", base_s=300)
+                # and to commit every batch: after that nothing is applied again, so the counts below are final
+                wait_for(
+                    lambda: group_lag(settings.kafka_bootstrap, topic, consumer_group),
+                    lambda lag: lag == 0,
+                    "the aggregator's commits to reach the end of the topic",
+                    base_s=120,
+                )
                 break
             start = counted(db)
-
-            def moved(start: int = start) -> bool:
-                return counted(db) > start
-
-            wait_for(moved, 120, "the restarted aggregator to apply a batch")
+            moved = functools.partial(operator.lt, start)  # moved(n): start < n
+            wait_for(lambda: counted(db), moved, "the restarted aggregator to apply a batch", base_s=120)
             time.sleep(rng.uniform(0.0, 0.4))
             process.send_signal(signal.SIGKILL)
             kills += 1
         finally:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-            process.wait(timeout=60)
+            process.wait(timeout=scaled(60))
     # Then every distinct event is counted exactly once, in Postgres and in Redis
     assert kills == KILLS
     assert counted(db) == distinct

@@ -32,6 +32,7 @@ from tests.fixtures.aggregator import TenantRef, envelope
 from tests.fixtures.aws import HttpReceiver
 from tests.fixtures.dashboard import Dashboard, dashboard_for, dashboard_redis_url
 from tests.fixtures.services import ROOT
+from tests.support.waits import scaled
 
 pytestmark = pytest.mark.integration
 
@@ -278,7 +279,7 @@ def test_the_scheduled_handler_runs_from_the_template(alert_world: AlertWorld) -
         str(ROOT / "template.yaml"),
         "--once",
     ]
-    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=scaled(120))
     assert run.returncode == 0, run.stderr[-3000:]
     assert "AlertsEvaluatorFunction.EveryMinute: {'rules':" in run.stdout, run.stdout + run.stderr[-3000:]
 

@@ -15,6 +15,7 @@ import pytest
 from customersignal.domain.auth import Scope
 from customersignal.domain.envelope import Envelope
 from tests.fixtures.api import ApiServer
+from tests.support.waits import scaled
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +37,7 @@ def post(
     for name, value in (headers or {}).items():
         request.add_header(name, value)
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=scaled(30)) as response:  # noqa: S310
             return response.status, dict(response.headers.items()), json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers.items()), json.loads(error.read())
@@ -102,7 +103,8 @@ def test_a_mixed_batch_accepts_the_valid_events_and_explains_each_rejection(api:
     assert results[1]["code"] == "missing_identity"
     assert results[2]["field"] == "events[2].timestamp"
     assert results[2]["event_id"] == bad_time["event_id"]
-    in_kafka = api.messages_for({good["event_id"], no_identity["event_id"], bad_time["event_id"]}, timeout_s=5)
+    sent = {good["event_id"], no_identity["event_id"], bad_time["event_id"]}
+    in_kafka = api.messages_for(sent, expected={good["event_id"]})
     assert [Envelope.model_validate_json(m.value() or b"").event.event_id for m in in_kafka] == [
         uuid.UUID(good["event_id"])
     ]
@@ -200,7 +202,7 @@ def test_over_the_project_rate_answers_429_with_retry_after_and_ratelimit_header
 def test_the_openapi_document_is_served_and_describes_the_ingest_routes(api: ApiServer) -> None:
     from openapi_spec_validator import validate
 
-    with urllib.request.urlopen(f"{api.url}/v1/openapi.json", timeout=10) as response:  # noqa: S310
+    with urllib.request.urlopen(f"{api.url}/v1/openapi.json", timeout=scaled(10)) as response:  # noqa: S310
         document = json.loads(response.read())
     validate(document)
     assert document["openapi"].startswith("3.1")

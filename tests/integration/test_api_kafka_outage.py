@@ -19,6 +19,7 @@ from tests.fixtures.api import ApiServer
 from tests.fixtures.aws import free_port
 from tests.fixtures.services import STACK
 from tests.integration.test_api_ingest import event, post
+from tests.support.waits import Deadline
 
 pytestmark = pytest.mark.integration
 
@@ -39,15 +40,15 @@ def scratch_kafka() -> Iterator[dict[str, str]]:
     shutil.rmtree(state, ignore_errors=True)
 
 
-def post_with_retries(api: ApiServer, body: dict[str, object], key: str, attempts: int = 4) -> int:
-    """What a well-behaved client does: retry a 503 after Retry-After, with the same event id."""
-    status = 0
-    for _ in range(attempts):
+def post_with_retries(api: ApiServer, body: dict[str, object], key: str, base_s: float = 60.0) -> int:
+    """What a well-behaved client does: retry a 503 after Retry-After, with the same event id; it gives up
+    after a budget that scales with the machine's load (the producer's reconnect is slower on a busy one)."""
+    deadline = Deadline(base_s)
+    while True:
         status, headers, _ = post(api, body, key=key)
-        if status != 503:
+        if status != 503 or deadline.expired():
             return status
         time.sleep(int({k.lower(): v for k, v in headers.items()}["retry-after"]))
-    return status
 
 
 def kafka(env: dict[str, str], action: str) -> None:
@@ -83,5 +84,5 @@ def test_kafka_outage_means_503_and_nothing_acknowledged_then_recovery(
         assert post_with_retries(api, retried, key) == 200
         acknowledged.add(retried["event_id"])
     # Finally, every acknowledged event is in Kafka (a refused one may be there too: dedup absorbs it)
-    in_kafka = api.messages_for(acknowledged, timeout_s=15)
+    in_kafka = api.messages_for(acknowledged)
     assert acknowledged <= {str(Envelope.model_validate_json(m.value() or b"").event.event_id) for m in in_kafka}

@@ -15,6 +15,7 @@ import pytest
 from customersignal.domain.envelope import Envelope
 from customersignal.domain.segment import event_id_for
 from tests.fixtures.api import ApiServer
+from tests.support.waits import scaled
 
 pytestmark = pytest.mark.integration
 ORIGIN = "https://shop.example"
@@ -25,7 +26,7 @@ def browser_post(api: ApiServer, path: str, body: dict[str, Any]) -> tuple[int, 
     request.add_header("Content-Type", "text/plain")  # what analytics.js sends: a CORS simple request
     request.add_header("Origin", ORIGIN)
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=scaled(30)) as response:  # noqa: S310 - loopback
             return response.status, {k.lower(): v for k, v in response.headers.items()}, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, {k.lower(): v for k, v in error.headers.items()}, json.loads(error.read())
@@ -73,7 +74,7 @@ def test_a_body_that_is_not_json_is_refused_with_400(api: ApiServer) -> None:
     request = urllib.request.Request(f"{api.url}/v1/t", data=b'{"writeKey": ', method="POST")  # noqa: S310
     request.add_header("Content-Type", "text/plain")
     with pytest.raises(urllib.error.HTTPError) as raised:
-        urllib.request.urlopen(request, timeout=30)  # noqa: S310 - loopback
+        urllib.request.urlopen(request, timeout=scaled(30))  # noqa: S310 - loopback
     assert raised.value.code == 400
     assert json.loads(raised.value.read())["error"]["code"] == "malformed_json"
 

@@ -10,6 +10,7 @@ from segment.analytics.client import Client
 from customersignal.domain.auth import Scope
 from customersignal.domain.envelope import Envelope
 from tests.fixtures.api import ApiServer
+from tests.support.waits import scaled
 
 pytestmark = pytest.mark.integration
 
@@ -23,6 +24,7 @@ def test_the_segment_sdk_delivers_every_call_type_into_kafka(api: ApiServer) -> 
         host=api.url,
         sync_mode=True,
         max_retries=1,
+        timeout=scaled(15),  # the SDK's own default, for a busy machine
         on_error=lambda error, _batch: errors.append(error),
     )
     user = f"user-{uuid.uuid4().hex[:6]}"

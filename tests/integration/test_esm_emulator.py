@@ -30,7 +30,9 @@ from confluent_kafka import Consumer, Message, Producer, TopicPartition
 from customersignal.adapters.aws import AwsClients
 from customersignal.settings import PlatformSettings
 from tests.fixtures.aws import free_port
+from tests.fixtures.kafka import read_topic as read_topic_to_end
 from tests.fixtures.services import STACK, process_gone
+from tests.support.waits import scaled, wait_for, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -67,16 +69,19 @@ class Emulator:
         lines = self.log_path.read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines[self.started_at_entry :]]
 
+    def running(self, what: str) -> None:
+        if self.process.poll() is not None:
+            pytest.fail(f"the emulator exited ({self.process.returncode}) before {what}:\n{self.stderr}")
+
     def wait_for(self, check: Callable[[list[dict[str, Any]]], bool], what: str) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + DEADLINE_S
-        while time.monotonic() < deadline:
-            entries = self.entries()
-            if check(entries):
-                return entries
-            if self.process.poll() is not None:
-                pytest.fail(f"the emulator exited ({self.process.returncode}) before {what}:\n{self.stderr}")
-            time.sleep(0.2)
-        pytest.fail(f"no {what} within {DEADLINE_S}s; handler saw {len(self.entries())} invocations:\n{self.stderr}")
+        def entries() -> list[dict[str, Any]]:
+            self.running(what)
+            return self.entries()
+
+        def outcomes(entries: list[dict[str, Any]]) -> str:
+            return f"{[e['outcome'] for e in entries]}; emulator stderr:\n{self.stderr[-3000:]}"
+
+        return wait_for(entries, check, what, base_s=DEADLINE_S, show=outcomes)
 
     def status(self) -> dict[str, Any]:
         try:
@@ -91,18 +96,19 @@ class Emulator:
         return first
 
     def wait_status(self, check: Callable[[dict[str, Any]], bool], what: str) -> dict[str, Any]:
-        deadline = time.monotonic() + DEADLINE_S
-        while time.monotonic() < deadline:
-            if check(self.poller_status()):
-                return self.poller_status()
-            if self.process.poll() is not None:
-                pytest.fail(f"the emulator exited ({self.process.returncode}) before {what}:\n{self.stderr}")
-            time.sleep(0.2)
-        pytest.fail(f"no {what} within {DEADLINE_S}s; status {self.status()}:\n{self.stderr}")
+        def status() -> dict[str, Any]:
+            self.running(what)
+            return self.poller_status()
+
+        return wait_for(status, check, what, base_s=DEADLINE_S)
+
+    def wait_stderr(self, line: str) -> None:
+        self.running(f"the line {line!r}")
+        wait_until(lambda: line in self.stderr, f"the line {line!r} in the emulator's stderr", base_s=DEADLINE_S)
 
     def signal_and_wait(self, signum: int) -> int:
         self.process.send_signal(signum)
-        return self.process.wait(timeout=DEADLINE_S)
+        return self.process.wait(timeout=scaled(DEADLINE_S))
 
 
 @dataclass
@@ -123,6 +129,7 @@ class EmulatorFactory:
         variables = {
             "ESM_TEST_LOG": str(self.workdir / "invocations.jsonl"),
             "ESM_TEST_STATE": str(self.workdir / "first-invocation-seen"),
+            "ESM_TEST_RELEASE": str(self.workdir / "release"),
             "ESM_TEST_MARKER": {"Fn::Sub": "marker-${Stage}"},
             **env,
         }
@@ -194,7 +201,7 @@ class EmulatorFactory:
         for emulator in self.running:
             if emulator.process.poll() is None:
                 emulator.process.kill()
-                emulator.process.wait(timeout=30)
+                emulator.process.wait(timeout=scaled(30))
 
 
 @pytest.fixture
@@ -220,28 +227,14 @@ def produce(settings: PlatformSettings) -> Callable[..., None]:
         if timestamp_ms is not None:
             kwargs["timestamp"] = timestamp_ms
         producer.produce(topic, value, key, **kwargs)
-        assert producer.flush(10) == 0
+        assert producer.flush(scaled(10)) == 0
 
     return send
 
 
 def read_topic(settings: PlatformSettings, topic: str, count: int) -> list[Message]:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": settings.kafka_bootstrap,
-            "group.id": f"reader-{uuid.uuid4().hex[:8]}",
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-        }
-    )
-    consumer.subscribe([topic])
-    found: list[Message] = []
-    deadline = time.monotonic() + DEADLINE_S
-    while len(found) < count and time.monotonic() < deadline:
-        found += [m for m in consumer.consume(num_messages=count, timeout=0.5) if m.error() is None]
-    extra = [m for m in consumer.consume(num_messages=10, timeout=1.0) if m.error() is None]  # nothing more
-    consumer.close()
-    return found + extra
+    """The topic's messages once ``count`` are there, read on to its end: one more would be in the answer."""
+    return read_topic_to_end(settings.kafka_bootstrap, topic, count, base_s=DEADLINE_S)
 
 
 def records(entry: dict[str, Any]) -> list[Record]:
@@ -431,10 +424,13 @@ def test_sigterm_lets_the_running_invocation_finish_commits_and_exits_0(
     for i in range(4):
         produce(topic, f"v{i}".encode())
     properties = {"BatchSize": 4, "MaximumBatchingWindowInSeconds": 300}
-    emulator = esm.start(topic, consumer_group, "slow_once", properties=properties, env={"ESM_TEST_SLEEP": "3"})
+    emulator = esm.start(topic, consumer_group, "slow_once", properties=properties)
     emulator.wait_for(lambda es: [e["outcome"] for e in es] == ["started"], "the slow invocation to start")
-    # When SIGTERM arrives mid-invocation
-    code = emulator.signal_and_wait(signal.SIGTERM)
+    # When SIGTERM arrives mid-invocation (the invocation runs until the emulator has acknowledged the signal)
+    emulator.process.send_signal(signal.SIGTERM)
+    emulator.wait_stderr("SIGTERM: finishing the running invocation")
+    (emulator.workdir / "release").touch()
+    code = emulator.process.wait(timeout=scaled(DEADLINE_S))
     # Then the invocation finished, the process exited 0, and the batch was committed
     assert code == 0, emulator.stderr
     assert [e["outcome"] for e in emulator.entries()] == ["started", "finished"]
@@ -619,7 +615,7 @@ def test_an_unreachable_broker_says_to_run_make_services(esm: EmulatorFactory, t
         env={**os.environ, "CS_KAFKA_BOOTSTRAP": dead},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=scaled(60),
         check=False,
     )
     assert result.returncode == 2
@@ -629,7 +625,7 @@ def test_an_unreachable_broker_says_to_run_make_services(esm: EmulatorFactory, t
 
 def test_a_missing_topic_is_named(esm: EmulatorFactory, consumer_group: str) -> None:
     emulator = esm.start(f"never-created-{uuid.uuid4().hex[:8]}", consumer_group)
-    assert emulator.process.wait(timeout=60) == 2
+    assert emulator.process.wait(timeout=scaled(60)) == 2
     assert "does not exist" in emulator.stderr
 
 
@@ -637,7 +633,7 @@ def test_a_missing_topic_is_named(esm: EmulatorFactory, consumer_group: str) -> 
 
 
 def stack(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([STACK, *args], env=env, capture_output=True, text=True, check=False, timeout=180)
+    return subprocess.run([STACK, *args], env=env, capture_output=True, text=True, check=False, timeout=scaled(180))
 
 
 def test_the_esm_service_starts_reports_and_stops_only_its_own_process(
@@ -666,10 +662,9 @@ def test_the_esm_service_starts_reports_and_stops_only_its_own_process(
         assert b"customersignal.local.esm" in Path(f"/proc/{pid}/cmdline").read_bytes()
         # And it delivers, logging each invocation to .state/logs/esm.log at debug
         produce(topic, b"via-the-stack")
-        deadline = time.monotonic() + DEADLINE_S
-        while "invoke" not in (state / "logs" / "esm.log").read_text() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert f"1 records ({topic}-0@0..0)" in (state / "logs" / "esm.log").read_text()
+        log = state / "logs" / "esm.log"
+        wait_until(lambda: "invoke" in log.read_text(), f"an invocation in {log}", base_s=DEADLINE_S)
+        assert f"1 records ({topic}-0@0..0)" in log.read_text()
     finally:
         down = stack(env, "down", "esm")
     # And down stops it gracefully (its final summary is in the log), after which status says so

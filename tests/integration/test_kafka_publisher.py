@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from confluent_kafka import Consumer, Message
 
 from customersignal.adapters.kafka_auth import client_config
 from customersignal.adapters.kafka_producer import KafkaEventPublisher
@@ -16,6 +15,7 @@ from customersignal.domain.envelope import Envelope, EnvelopedEvent
 from customersignal.domain.errors import Unavailable
 from customersignal.settings import KafkaSettings, PlatformSettings
 from tests.fixtures.aws import free_port
+from tests.fixtures.kafka import read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +39,7 @@ def publisher_for(settings: KafkaSettings) -> KafkaEventPublisher:
 
 
 def test_published_envelopes_arrive_byte_for_byte_keyed_by_tenant_with_headers(
-    kafka_topic: Callable[[int], str], consumer_group: str, settings: PlatformSettings
+    kafka_topic: Callable[[int], str], settings: PlatformSettings
 ) -> None:
     # Given a publisher on a fresh 4-partition topic and envelopes of two tenants
     topic = kafka_topic(4)
@@ -49,16 +49,7 @@ def test_published_envelopes_arrive_byte_for_byte_keyed_by_tenant_with_headers(
     # When they are published
     publisher_for(kafka).publish(sent, traceparent=TRACEPARENT)
     # Then the topic holds exactly those bytes, keyed by tenant, with traceparent and schema headers
-    consumer = Consumer(
-        {"bootstrap.servers": settings.kafka_bootstrap, "group.id": consumer_group, "auto.offset.reset": "earliest"}
-    )
-    consumer.subscribe([topic])
-    received: list[Message] = []
-    while len(received) < len(sent):
-        batch = consumer.consume(num_messages=len(sent), timeout=10)
-        assert batch, f"only {len(received)} of {len(sent)} arrived"
-        received.extend(batch)
-    consumer.close()
+    received = read_topic(settings.kafka_bootstrap, topic, len(sent))
     assert sorted(m.value() or b"" for m in received) == sorted(e.kafka_value() for e in sent)
     for message in received:
         parsed = Envelope.model_validate_json(message.value() or b"")

@@ -11,6 +11,7 @@ from confluent_kafka.admin import AdminClient
 
 from customersignal.settings import PlatformSettings
 from customersignal.topology import required_topics
+from tests.support.waits import scaled, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -31,21 +32,24 @@ def group_consumer(bootstrap: str, group: str) -> Consumer:
     )
 
 
-def consume(consumer: Consumer, count: int, timeout_s: float = 30.0) -> list[Message]:
+def consume(consumer: Consumer, count: int, base_s: float = 30.0) -> list[Message]:
+    """``count`` messages (the first call also waits for the group to assign partitions)."""
     messages: list[Message] = []
-    while len(messages) < count:
-        batch = consumer.consume(num_messages=count - len(messages), timeout=timeout_s)
-        if not batch:
-            break
-        for message in batch:
+
+    def more() -> list[Message]:
+        for message in consumer.consume(num_messages=count - len(messages), timeout=0.5):
             assert message.error() is None, message.error()
             messages.append(message)
-    return messages
+        return messages
+
+    return wait_for(
+        more, lambda got: len(got) >= count, f"{count} messages", base_s=base_s, first_interval_s=0.0, show=len
+    )
 
 
 def test_the_stack_created_the_topics_explicitly(kafka_admin: AdminClient, settings: PlatformSettings) -> None:
     # Given the local stack is up / When we read the cluster metadata
-    metadata = kafka_admin.list_topics(timeout=10)
+    metadata = kafka_admin.list_topics(timeout=scaled(10))
     # Then events_raw and the DLQ exist with the partition counts the topology declares
     for name, partitions in required_topics(settings).items():
         assert len(metadata.topics[name].partitions) == partitions
@@ -58,11 +62,11 @@ def test_broker_does_not_auto_create_topics(kafka_admin: AdminClient, settings: 
     errors: list[KafkaError | None] = []
     # When we produce to it
     producer.produce(missing, b"x", on_delivery=lambda err, _msg: errors.append(err))
-    producer.flush(10)
+    producer.flush(scaled(10))
     # Then delivery fails and the broker still has no such topic (as on MSK)
     assert len(errors) == 1
     assert errors[0] is not None
-    assert missing not in kafka_admin.list_topics(timeout=10).topics
+    assert missing not in kafka_admin.list_topics(timeout=scaled(10)).topics
 
 
 def test_idempotent_produce_consume_round_trip_keeps_key_value_and_headers(
@@ -82,7 +86,7 @@ def test_idempotent_produce_consume_round_trip_keeps_key_value_and_headers(
             on_delivery=lambda err, _m: failures.append(err) if err else None,
         )
     # When all of them are acknowledged and read back
-    assert producer.flush(15) == 0
+    assert producer.flush(scaled(15)) == 0
     assert failures == []
     consumer = group_consumer(settings.kafka_bootstrap, consumer_group)
     consumer.subscribe([topic])
@@ -105,7 +109,7 @@ def test_consumer_group_resumes_from_its_committed_offsets(
     producer = idempotent_producer(settings.kafka_bootstrap)
     for i in range(20):
         producer.produce(topic, key=str(i % 4).encode(), value=str(i).encode())
-    assert producer.flush(15) == 0
+    assert producer.flush(scaled(15)) == 0
     # When a first consumer reads 12 of them, commits exactly those, and leaves
     first = group_consumer(settings.kafka_bootstrap, consumer_group)
     first.subscribe([topic])

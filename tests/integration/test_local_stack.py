@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Producer
 
 from tests.fixtures.aws import free_port
+from tests.fixtures.kafka import read_topic
 from tests.fixtures.services import STACK, process_gone
+from tests.support.waits import scaled, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +40,7 @@ def scratch_env() -> Iterator[dict[str, str]]:
 
 
 def stack(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([STACK, *args], env=env, capture_output=True, text=True, check=False, timeout=120)
+    return subprocess.run([STACK, *args], env=env, capture_output=True, text=True, check=False, timeout=scaled(120))
 
 
 def pid_of(env: dict[str, str], service: str) -> str:
@@ -88,7 +90,7 @@ def test_status_explains_a_service_that_died(scratch_env: dict[str, str]) -> Non
     assert stack(scratch_env, "up", "redis").returncode == 0
     pid = pid_of(scratch_env, "redis")
     subprocess.run(["kill", "-9", pid], check=True)
-    subprocess.run(["sh", "-c", f"while kill -0 {pid} 2>/dev/null; do sleep 0.1; done"], check=True, timeout=10)
+    wait_until(lambda: process_gone(pid), f"the killed redis-server ({pid}) to exit")
     # Then status names the problem, and up brings it back
     status = stack(scratch_env, "status", "redis")
     assert status.returncode == 1
@@ -108,23 +110,15 @@ def test_kafka_restarts_on_its_own_data_and_keeps_acknowledged_messages(scratch_
         assert stack(env, "up", "kafka").returncode == 0, stack(env, "status", "kafka").stdout
         producer = Producer({"bootstrap.servers": env["CS_KAFKA_BOOTSTRAP"], "enable.idempotence": True})
         producer.produce("events_raw", key=b"tenant-1", value=b"before-restart")
-        assert producer.flush(15) == 0
+        assert producer.flush(scaled(15)) == 0
         # When it is stopped and started again (the second start must reuse the formatted log dir)
         assert stack(env, "down", "kafka").returncode == 0
         restarted = stack(env, "up", "kafka")
         # Then it comes back healthy, with the message still there
         assert restarted.returncode == 0, restarted.stderr
-        assert read_all(env["CS_KAFKA_BOOTSTRAP"], "events_raw") == [b"before-restart"]
+        assert [m.value() for m in read_topic(env["CS_KAFKA_BOOTSTRAP"], "events_raw", 1)] == [b"before-restart"]
     finally:
         stack(env, "down", "kafka")
-
-
-def read_all(bootstrap: str, topic: str) -> list[bytes | None]:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "restart-check", "auto.offset.reset": "earliest"})
-    consumer.subscribe([topic])
-    values = [m.value() for m in consumer.consume(num_messages=10, timeout=10) if m.error() is None]
-    consumer.close()
-    return values
 
 
 def test_the_api_service_starts_and_stops_cleanly_releasing_its_port(scratch_env: dict[str, str]) -> None:

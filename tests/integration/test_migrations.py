@@ -21,6 +21,7 @@ from customersignal.adapters.postgres import connect
 from customersignal.settings import PostgresSettings
 from tests.fixtures.postgres import ALEMBIC_INI, alembic_config, run_alembic
 from tests.fixtures.services import ROOT
+from tests.support.waits import scaled
 
 pytestmark = pytest.mark.integration
 
@@ -209,7 +210,7 @@ def test_cli_from_the_repo_root_migrates_the_database_named_by_the_settings(
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=scaled(120),
         check=False,
     )
     # Then that database is at head

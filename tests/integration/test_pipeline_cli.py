@@ -25,6 +25,7 @@ from customersignal.domain.kafka_records import KafkaRecord
 from customersignal.local.gateway_stats import ResponseCounts, StatsWriter
 from customersignal.settings import PlatformSettings, PostgresSettings
 from tests.fixtures.aggregator import NOW, TenantRef, add_tenant, envelope, records
+from tests.support.waits import scaled
 
 pytestmark = pytest.mark.integration
 SCRATCH_REDIS_DB = 15  # only this module uses it, so FLUSHDB here is a real flush that harms no other test
@@ -144,7 +145,7 @@ def test_status_shows_lag_per_partition_freshness_and_dead_letters(
         producer.produce(topic, value=b"x%d" % i, partition=0)
     for i in range(2):
         producer.produce(dlq_topic, value=b"poison%d" % i)
-    assert producer.flush(10) == 0
+    assert producer.flush(scaled(10)) == 0
     committer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": consumer_group})
     committer.commit(offsets=[TopicPartition(topic, 0, 2)], asynchronous=False)
     committer.close()
@@ -291,6 +292,6 @@ def test_topics_checks_then_creates_both_topics_with_their_partitions(
         assert f"{events}: 12 partitions (wants 12)" in out
         assert f"{dlq}: 3 partitions (wants 3)" in out
     finally:
-        for future in admin.delete_topics([events, dlq], operation_timeout=30).values():
+        for future in admin.delete_topics([events, dlq], operation_timeout=scaled(30)).values():
             with contextlib.suppress(KafkaException):
                 future.result()

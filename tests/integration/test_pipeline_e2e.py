@@ -3,7 +3,6 @@ handler -> Postgres and Redis, with exact counts, a client retry, a refused even
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,8 +16,10 @@ from customersignal.adapters.hot_store import RedisHotStore
 from customersignal.adapters.postgres import connect
 from customersignal.settings import PlatformSettings
 from tests.fixtures.api import ApiServer
+from tests.fixtures.kafka import group_lag
 from tests.fixtures.pipeline import running_esm
 from tests.integration.test_api_ingest import event, post
+from tests.support.waits import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -46,16 +47,12 @@ def pipeline(
         yield api, client
 
 
-def wait_for_count(db: pg8000.native.Connection, expected: int, timeout_s: float = 60) -> int:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        found = int(db.run("SELECT COALESCE(sum(event_count), 0) FROM metrics_minute")[0][0])
-        if found >= expected or time.monotonic() > deadline:
-            return found
+def counted(db: pg8000.native.Connection) -> int:
+    return int(db.run("SELECT COALESCE(sum(event_count), 0) FROM metrics_minute")[0][0])
 
 
 def test_posted_events_are_counted_exactly_once_in_postgres_and_redis(
-    pipeline: tuple[ApiServer, redis.Redis],
+    pipeline: tuple[ApiServer, redis.Redis], settings: PlatformSettings, consumer_group: str
 ) -> None:
     api, client = pipeline
     slug = api.new_tenant()
@@ -72,8 +69,10 @@ def test_posted_events_are_counted_exactly_once_in_postgres_and_redis(
     assert post(api, segment, key=key, path="/v1/track")[0] == 200
     # When the pipeline has caught up
     db = connect(api.database)
-    assert wait_for_count(db, 41) == 41
-    time.sleep(1.0)  # a double count would show up now
+    wait_for(lambda: counted(db), lambda n: n >= 41, "41 events counted in Postgres", base_s=60)
+    # and has committed every record it was sent (the retried request included): nothing is applied after this
+    lag = lambda: group_lag(settings.kafka_bootstrap, api.topic, consumer_group)  # noqa: E731
+    wait_for(lag, lambda n: n == 0, "the mapping's commits to reach the end of the topic", base_s=60)
     # Then Postgres counts each accepted event once, with exact unique users, and stores each once
     rows = dict(db.run("SELECT event_type, sum(event_count)::int FROM metrics_minute GROUP BY 1"))
     assert rows == {"signup": 40, "Order Completed": 1}

@@ -19,6 +19,7 @@ import pytest
 
 from customersignal.domain.auth import Scope
 from tests.fixtures.api import ApiServer
+from tests.support.waits import scaled
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +30,7 @@ def session(api: ApiServer, key: str) -> tuple[int, dict[str, Any]]:
     request = urllib.request.Request(f"{api.url}/v1/session")  # noqa: S310 - loopback
     request.add_header("Authorization", f"Bearer {key}")
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=scaled(60)) as response:  # noqa: S310
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")

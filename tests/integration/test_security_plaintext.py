@@ -38,6 +38,7 @@ from tests.fixtures.dashboard import dashboard_for
 from tests.fixtures.http_server import QuietHandler, serving
 from tests.fixtures.security import LoggedApi, dump_tables, logged_api
 from tests.fixtures.services import ROOT
+from tests.support.waits import scaled
 
 pytestmark = pytest.mark.integration
 
@@ -91,7 +92,7 @@ def request(
     for name, value in (headers or {}).items():
         req.add_header(name, value)
     try:
-        with urllib.request.urlopen(req, timeout=30) as response:  # noqa: S310
+        with urllib.request.urlopen(req, timeout=scaled(30)) as response:  # noqa: S310
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())

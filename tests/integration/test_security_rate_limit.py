@@ -22,6 +22,7 @@ import pytest
 
 from customersignal.domain.auth import Scope
 from tests.fixtures.api import ApiServer
+from tests.support.waits import scaled
 
 pytestmark = pytest.mark.integration
 
@@ -47,7 +48,7 @@ def post(api: ApiServer, key: str) -> Sent:
     request.add_header("Content-Type", "application/json")
     request.add_header("Authorization", f"Bearer {key}")
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=scaled(60)) as response:  # noqa: S310
             status, headers, raw = response.status, dict(response.headers.items()), response.read()
     except urllib.error.HTTPError as error:
         status, headers, raw = error.code, dict(error.headers.items()), error.read()
@@ -100,7 +101,7 @@ def test_a_burst_of_four_times_the_bucket_gets_at_most_the_burst_plus_the_refill
     assert [(s.status, s.body.get("error")) for s in bystanders] == [(200, None)] * 20
     # And Kafka holds every accepted event exactly once, and none of the refused ones
     expected = {s.event_id for s in accepted + bystanders}
-    found = api.messages_for({s.event_id for s in sent}, timeout_s=10)
+    found = api.messages_for({s.event_id for s in sent}, expected=expected)
     found_ids = [json.loads(m.value() or b"{}")["event"]["event_id"] for m in found]
     assert sorted(found_ids) == sorted(expected)
     print(f"\nburst: {len(mine)} requests in {elapsed:.2f} s -> {len(accepted)} accepted, {len(refused)} x 429;")

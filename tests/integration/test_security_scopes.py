@@ -29,6 +29,7 @@ from customersignal.domain.auth import Scope
 from customersignal.settings import PlatformSettings
 from tests.fixtures.security import LoggedApi, logged_api
 from tests.integration.test_tenant_isolation_matrix import app_routes
+from tests.support.waits import scaled
 
 pytestmark = pytest.mark.integration
 
@@ -93,7 +94,7 @@ def credentials(security_api: LoggedApi) -> list[Credential]:
 @pytest.fixture(scope="module")
 def documented(security_api: LoggedApi) -> dict[tuple[str, str], frozenset[str]]:
     """(path, METHOD) -> the scopes the served OpenAPI document's ``security`` names for it (empty: public)."""
-    with urllib.request.urlopen(f"{security_api.api.url}/v1/openapi.json", timeout=10) as response:  # noqa: S310
+    with urllib.request.urlopen(f"{security_api.api.url}/v1/openapi.json", timeout=scaled(10)) as response:  # noqa: S310
         document = json.loads(response.read())
     scopes: dict[tuple[str, str], frozenset[str]] = {}
     for path, operations in document["paths"].items():
@@ -119,7 +120,7 @@ def call(base: str, method: str, path: str, authorization: str | None) -> Answer
     if authorization is not None:
         request.add_header("Authorization", authorization)
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=scaled(30)) as response:  # noqa: S310
             raw, status, headers = response.read(), response.status, dict(response.headers.items())
     except urllib.error.HTTPError as error:
         raw, status, headers = error.read(), error.code, dict(error.headers.items())

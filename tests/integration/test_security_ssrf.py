@@ -49,6 +49,7 @@ from tests.fixtures.dashboard import dashboard_for
 from tests.fixtures.security import LoggedApi, logged_api
 from tests.fixtures.services import ROOT
 from tests.integration.test_alerts_e2e import NOW, AlertWorld, events_in_minute, notifications, rule
+from tests.support.waits import scaled
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -160,7 +161,7 @@ def call(api: LoggedApi, method: str, path: str, key: str, body: Any = None) -> 
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=scaled(60)) as response:  # noqa: S310
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
@@ -335,7 +336,7 @@ def run_scheduled_evaluator(world: SsrfWorld, *, local_mode: bool) -> None:
         "POWERTOOLS_METRICS_DISABLED": "true",
     }
     command = [sys.executable, "-m", "customersignal.local.schedule", "--template", str(ROOT / "template.yaml")]
-    run = subprocess.run([*command, "--once"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    run = subprocess.run([*command, "--once"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=scaled(120))
     assert run.returncode == 0, run.stderr[-3000:]
     assert "AlertsEvaluatorFunction.EveryMinute: {'rules':" in run.stdout, run.stdout + run.stderr[-3000:]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import json
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from tests.fixtures.pipeline import running_esm
 from tests.integration.test_aggregator_handler import handler  # noqa: F401 - the template's handler, in process
 from tests.integration.test_alerts_e2e import AlertWorld, notifications, rule, tenant_with_endpoint
 from tests.integration.test_api_ingest import event, post
+from tests.support.waits import wait_for
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -84,14 +84,15 @@ class OtlpCollector:
                     self.spans += [_collected(str(resource["service.name"]), s) for s in scope_spans.spans]
 
     def wait_for(self, predicate: Callable[[CollectedSpan], bool], what: str) -> CollectedSpan:
-        deadline = time.monotonic() + DEADLINE_S
-        while time.monotonic() < deadline:
+        def matching() -> list[CollectedSpan]:
             with self.lock:
-                found = [s for s in self.spans if predicate(s)]
-            if found:
-                return found[0]
-            time.sleep(0.1)
-        raise AssertionError(f"no {what} within {DEADLINE_S}s; got {self.spans}")
+                return [s for s in self.spans if predicate(s)]
+
+        return wait_for(matching, bool, what, base_s=DEADLINE_S, show=lambda _: self.names())[0]
+
+    def names(self) -> list[str]:
+        with self.lock:
+            return [f"{s.service}: {s.name}" for s in self.spans]
 
 
 def _attributes(values: Any) -> dict[str, Any]:
@@ -137,9 +138,16 @@ class TracedPipeline:
     sqs: SQSClient
     tap_queue_url: str  # an SQS queue subscribed to the alerts topic: what SNS holds, message attributes included
 
-    def published_attributes(self) -> list[dict[str, Any]]:
-        answer = self.sqs.receive_message(QueueUrl=self.tap_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
-        return [json.loads(m["Body"]).get("MessageAttributes", {}) for m in answer.get("Messages", [])]
+    def published_attributes(self, count: int) -> list[dict[str, Any]]:
+        """The message attributes of the first ``count`` messages SNS published (a receive hides what it got)."""
+        received: list[dict[str, Any]] = []
+
+        def receive() -> list[dict[str, Any]]:
+            answer = self.sqs.receive_message(QueueUrl=self.tap_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+            received.extend(json.loads(m["Body"]).get("MessageAttributes", {}) for m in answer.get("Messages", []))
+            return received
+
+        return wait_for(receive, lambda got: len(got) >= count, f"{count} messages on the SNS tap", base_s=DEADLINE_S)
 
 
 @pytest.fixture(scope="module")
@@ -229,20 +237,17 @@ def test_one_events_trace_runs_from_the_response_through_the_aggregate_to_the_we
     # And the webhook the fast path sent (within that batch span) carries it, and SNS got the span's traceparent
     fired = _wait_for_notification(http_receiver, secret, created["id"])
     assert (fired["state"], fired["observed_value"], fired["trace_id"]) == ("FIRING", 1.0, trace_id)
-    [published] = traced_pipeline.published_attributes()
+    [published] = traced_pipeline.published_attributes(1)
     assert published["traceparent"]["Value"] == f"00-{trace_id}-{batch.span_id}-01"
     _, history = world.dashboard.get(f"/v1/alerts/{created['id']}/history", admin_key)
     assert [h["trace_id"] for h in history["history"]] == [trace_id]
 
 
 def _wait_for_notification(receiver: HttpReceiver, secret: str, rule_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + DEADLINE_S
-    while time.monotonic() < deadline:
-        fired = [n for n in notifications(receiver, secret) if n["rule"]["id"] == rule_id]
-        if fired:
-            return fired[0]
-        time.sleep(0.1)
-    raise AssertionError(f"no notification for rule {rule_id} within {DEADLINE_S}s")
+    def fired() -> list[dict[str, Any]]:
+        return [n for n in notifications(receiver, secret) if n["rule"]["id"] == rule_id]
+
+    return wait_for(fired, bool, f"a notification for rule {rule_id}", base_s=DEADLINE_S, show=receiver.types)[0]
 
 
 def test_a_batch_of_several_traces_is_a_new_trace_linked_to_each(

@@ -33,6 +33,7 @@ from customersignal.receiver.sns_verify import (
     https_get,
     verify_sns_message,
 )
+from tests.support.waits import scaled
 
 pytestmark = pytest.mark.unit
 
@@ -582,7 +583,7 @@ def test_end_to_end_over_http(served: str, harness: Harness, aws_key: rsa.RSAPri
         request = urllib.request.Request(  # noqa: S310 - a loopback URL built above
             served, data=body, headers={"Content-Type": "text/plain; charset=UTF-8"}
         )
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - same
+        with urllib.request.urlopen(request, timeout=scaled(5)) as response:  # noqa: S310 - same
             assert response.status == 200
     # Then the subscription is confirmed and the alert delivered
     assert harness.gets == [SUBSCRIBE_URL]

@@ -3,7 +3,8 @@
 Each template written by a test points CodeUri here. A handler appends one JSON line per invocation to
 the file named by ``ESM_TEST_LOG`` (the event, the context's attributes, start and end on the monotonic
 clock, and what it did), so the test sees exactly what the emulator delivered. ``ESM_TEST_STATE`` names a
-file a handler creates on its first invocation, for behaviour that differs the first time.
+file a handler creates on its first invocation, for behaviour that differs the first time; the test creates
+the file named by ``ESM_TEST_RELEASE`` to let a held invocation finish.
 """
 
 from __future__ import annotations
@@ -83,11 +84,14 @@ def hang_once(event: dict[str, Any], context: Any) -> None:
 
 
 def slow_once(event: dict[str, Any], context: Any) -> None:
-    """First invocation: logs ``started``, sleeps ``ESM_TEST_SLEEP`` seconds, then logs ``finished``."""
+    """First invocation: logs ``started``, runs until the test creates ``ESM_TEST_RELEASE`` (at most until the
+    function's timeout), then logs ``finished``. The test decides when it ends, not a fixed sleep."""
     started = time.monotonic()
     if _first_time():
         _log(event, context, "started", started)
-        time.sleep(float(os.environ.get("ESM_TEST_SLEEP", "3")))
+        release = Path(os.environ["ESM_TEST_RELEASE"])
+        while not release.exists() and context.get_remaining_time_in_millis() > 0:
+            time.sleep(0.05)
         _log(event, context, "finished", started)
         return
     _log(event, context, "ok", started)

@@ -37,6 +37,7 @@ from customersignal.local.gateway import (
 )
 from customersignal.local.serve import ServeError, main, read_spec, template_environment
 from customersignal.local.template import TemplateError, api_routes, function_spec, load_template
+from tests.support.waits import scaled
 
 pytestmark = pytest.mark.unit
 
@@ -104,7 +105,7 @@ def build_app() -> Harness:
     def wait() -> dict[str, bool]:
         record()
         harness.entered.set()
-        return {"released": harness.release.wait(timeout=10)}
+        return {"released": harness.release.wait(timeout=scaled(10))}
 
     @app.route("/v1/release", methods=["GET"])
     def release() -> dict[str, bool]:
@@ -540,7 +541,7 @@ def test_handler_runs_in_a_worker_thread_and_the_loop_keeps_serving(gateway: Loc
         loop_thread = threading.get_ident()
         # Given a request whose handler blocks until another request releases it
         waiting = asyncio.ensure_future(call(gateway, "GET", "/v1/wait"))
-        assert await asyncio.to_thread(harness.entered.wait, 5)
+        assert await asyncio.to_thread(harness.entered.wait, scaled(10))
         # When the loop serves the releasing request while the first handler still waits
         released = await call(gateway, "GET", "/v1/release")
         return loop_thread, await waiting, released
@@ -562,7 +563,7 @@ def test_current_request_is_per_thread(harness: Harness) -> None:
     def who(name: str) -> dict[str, str]:
         if name == "first":
             harness.entered.set()
-            harness.release.wait(timeout=5)
+            harness.release.wait(timeout=scaled(10))
         request_ = app.current_request
         assert request_ is not None
         assert request_.uri_params is not None
@@ -573,7 +574,7 @@ def test_current_request_is_per_thread(harness: Harness) -> None:
 
     async def scenario() -> None:
         first = asyncio.ensure_future(call(gateway, "GET", "/v1/who/first"))
-        assert await asyncio.to_thread(harness.entered.wait, 5)
+        assert await asyncio.to_thread(harness.entered.wait, scaled(10))
         await call(gateway, "GET", "/v1/who/second")
         harness.release.set()
         await first
