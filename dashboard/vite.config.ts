@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
+import { testTimeScale } from './src/test/timeScale';
+
+// Test timeouts bound a hung test; they scale with the machine's load like every test wait.
+const timeScale = testTimeScale();
 
 // The API serves dist/ itself: it caches /assets/* forever and index.html never, so every asset
 // name must carry a content hash (Vite's default under assets/) and index.html must stay at the root.
@@ -21,5 +25,9 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.{ts,tsx}'],
     environment: 'node',
+    setupFiles: ['src/test/setup.ts'],
+    testTimeout: 20_000 * timeScale,
+    hookTimeout: 20_000 * timeScale,
+    env: { CS_TEST_TIME_SCALE: String(timeScale) }, // the same factor in every worker
   },
 });

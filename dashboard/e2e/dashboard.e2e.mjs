@@ -11,18 +11,19 @@
 // CS_ADMIN_KEY needs read+admin, CS_INGEST_KEY ingest, both in the same tenant. CHROMIUM overrides
 // the browser binary (default /usr/bin/chromium); E2E_PIPELINE_TIMEOUT_MS how long sent events may
 // take to show up (default 60000). Exit code 0 = all steps passed; 1 = a step failed; 2 = bad setup.
+// Every timeout scales with the machine's load (support.mjs, TIME_SCALE).
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { apiCall, ARTIFACTS_DIR, BASE_URL, check, fail, Failure, passed, PIPELINE_TIMEOUT_MS, screenshot, waitFor } from './support.mjs';
+import { apiCall, ARTIFACTS_DIR, BASE_URL, check, fail, Failure, passed, ms, PIPELINE_TIMEOUT_MS, screenshot, TIME_SCALE, waitFor } from './support.mjs';
 import { checkAlertTruth, checkCatalogTimes, checkLiveChart, createAlertRule } from './truth.mjs';
 
 const ADMIN_KEY = process.env.CS_ADMIN_KEY || '';
 const INGEST_KEY = process.env.CS_INGEST_KEY || '';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const WHOLE_RUN_TIMEOUT_MS = 5 * 60_000;
+const WHOLE_RUN_TIMEOUT_MS = ms(5 * 60_000);
 
 const RUN = randomUUID().slice(0, 8);
 const EVENT_TYPE = `e2e_${RUN}`;
@@ -37,7 +38,7 @@ const PAGE_SIZE = 10;
 
 async function signIn(page) {
   await page.goto(`${BASE_URL}/`);
-  await page.waitForURL((url) => url.pathname === '/sign-in', { timeout: 15_000 }).catch(() =>
+  await page.waitForURL((url) => url.pathname === '/sign-in', { timeout: ms(15_000) }).catch(() =>
     fail(`without a key, / should redirect to /sign-in; it is at ${page.url()}`),
   );
   passed('a visitor without a key is sent to /sign-in');
@@ -45,8 +46,8 @@ async function signIn(page) {
   await page.getByTestId('signin-key').fill(ADMIN_KEY);
   await page.getByTestId('signin-submit').click();
   const tenant = page.getByTestId('session-tenant');
-  await tenant.waitFor({ timeout: 15_000 }).catch(async () => {
-    const error = await page.getByTestId('state-error').first().innerText({ timeout: 1_000 }).catch(() => null);
+  await tenant.waitFor({ timeout: ms(15_000) }).catch(async () => {
+    const error = await page.getByTestId('state-error').first().innerText({ timeout: ms(1_000) }).catch(() => null);
     fail(`sign-in with CS_ADMIN_KEY did not reach the app${error ? `: ${error}` : ''}`);
   });
   const url = new URL(page.url());
@@ -94,8 +95,8 @@ async function checkOverview(page) {
       timeoutMs: PIPELINE_TIMEOUT_MS,
       describe: async () => {
         const shown = await page.locator('[data-testid="top-type-row"]').evaluateAll((rows) => rows.map((r) => r.innerText.replace(/\s+/g, ' ').trim()));
-        const freshness = await page.getByTestId('freshness').innerText({ timeout: 1_000 }).catch(() => '?');
-        const error = await page.getByTestId('state-error').first().innerText({ timeout: 1_000 }).catch(() => '');
+        const freshness = await page.getByTestId('freshness').innerText({ timeout: ms(1_000) }).catch(() => '?');
+        const error = await page.getByTestId('state-error').first().innerText({ timeout: ms(1_000) }).catch(() => '');
         return `Overview did not show ${EVENTS_FOR_A + EVENTS_FOR_B} events of ${EVENT_TYPE} within ${PIPELINE_TIMEOUT_MS / 1000} s. Top types shown: ${JSON.stringify(shown)}; freshness: ${freshness}; ${error}`;
       },
     },
@@ -105,13 +106,13 @@ async function checkOverview(page) {
   passed(`Overview lists ${EVENT_TYPE} with ${EVENTS_FOR_A + EVENTS_FOR_B} events (total ${total})`);
 
   const chart = page.locator('[data-testid="overview-chart"][data-state="drawn"]');
-  await chart.waitFor({ timeout: 20_000 }).catch(() => fail('the Overview chart was not drawn (no data-state="drawn")'));
+  await chart.waitFor({ timeout: ms(20_000) }).catch(() => fail('the Overview chart was not drawn (no data-state="drawn")'));
   check((await chart.locator('canvas').count()) > 0, 'the Overview chart has no canvas');
   const series = Number(await chart.getAttribute('data-series'));
   check(series >= 1, `the Overview chart draws ${series} series`);
   // every type of the table is on the chart's legend (shown, or hidden a click away)
   const legendItem = page.locator(`[data-testid="legend-item"][data-label="${EVENT_TYPE}"]`);
-  await legendItem.waitFor({ timeout: 15_000 }).catch(() => fail(`the chart legend does not list ${EVENT_TYPE}`));
+  await legendItem.waitFor({ timeout: ms(15_000) }).catch(() => fail(`the chart legend does not list ${EVENT_TYPE}`));
   passed(`Overview chart drawn: ${series} series, ${await chart.getAttribute('data-points')} points, ${EVENT_TYPE} among them`);
 
   const freshness = (await page.getByTestId('freshness-text').textContent()) ?? '';
@@ -122,7 +123,7 @@ async function checkOverview(page) {
 
 /** Reads the current explorer page once it is no longer loading. */
 async function readEventsPage(page) {
-  await page.locator('[data-testid="events-table"][data-loading="false"]').waitFor({ timeout: 15_000 });
+  await page.locator('[data-testid="events-table"][data-loading="false"]').waitFor({ timeout: ms(15_000) });
   return page.locator('[data-testid="events-row"]').evaluateAll((rows) =>
     rows.map((r) => ({ id: r.getAttribute('data-event-id'), user: r.querySelector('[data-testid="events-row-user"]')?.textContent?.trim() })),
   );
@@ -135,7 +136,7 @@ async function pageNumber(page) {
 async function clickAndWaitPage(page, testId, expectedPage) {
   await page.getByTestId(testId).click();
   await waitFor(async () => (await pageNumber(page)) === `Page ${expectedPage}`, {
-    timeoutMs: 15_000,
+    timeoutMs: ms(15_000),
     intervalMs: 200,
     describe: async () => `after ${testId} the pager shows "${await pageNumber(page)}", expected "Page ${expectedPage}"`,
   });
@@ -195,8 +196,8 @@ async function checkEvents(page, sentIds) {
   const first = page.locator('[data-testid="events-row"]').first();
   const eventId = await first.getAttribute('data-event-id');
   await first.click();
-  await page.getByTestId('event-detail').waitFor({ timeout: 15_000 }).catch(async () => {
-    const error = await page.getByTestId('state-error').first().innerText({ timeout: 1_000 }).catch(() => '');
+  await page.getByTestId('event-detail').waitFor({ timeout: ms(15_000) }).catch(async () => {
+    const error = await page.getByTestId('state-error').first().innerText({ timeout: ms(1_000) }).catch(() => '');
     fail(`the event detail did not open for ${eventId} ${error}`);
   });
   const url = new URL(page.url());
@@ -212,14 +213,14 @@ async function checkEvents(page, sentIds) {
 
 async function checkKeys(page) {
   await page.goto(`${BASE_URL}/settings`);
-  await page.getByTestId('keys-table').waitFor({ timeout: 15_000 });
+  await page.getByTestId('keys-table').waitFor({ timeout: ms(15_000) });
   await page.getByTestId('key-create-name').fill(KEY_NAME);
   const ingest = page.getByTestId('key-scope-ingest');
   if (!(await ingest.isChecked())) await ingest.check();
   await page.getByTestId('key-create-submit').click();
   const secretNode = page.getByTestId('key-secret');
-  await secretNode.waitFor({ timeout: 15_000 }).catch(async () => {
-    const error = await page.getByTestId('state-error').first().innerText({ timeout: 1_000 }).catch(() => '');
+  await secretNode.waitFor({ timeout: ms(15_000) }).catch(async () => {
+    const error = await page.getByTestId('state-error').first().innerText({ timeout: ms(1_000) }).catch(() => '');
     fail(`no secret shown after creating key ${KEY_NAME} ${error}`);
   });
   const secret = ((await secretNode.textContent()) ?? '').trim();
@@ -232,7 +233,7 @@ async function checkKeys(page) {
   passed('the new secret is a real key (ingest only: /v1/session answers 403 missing_scope)');
 
   const row = page.locator(`[data-testid="keys-row"][data-name="${KEY_NAME}"]`);
-  await row.waitFor({ timeout: 15_000 });
+  await row.waitFor({ timeout: ms(15_000) });
   const prefix = ((await row.getByTestId('key-prefix').textContent()) ?? '').trim();
   check(prefix.length > 3 && secret.startsWith(prefix), `the listed prefix ${prefix} is not the start of the secret shown`);
   check(((await row.getByTestId('key-status').textContent()) ?? '').trim() === 'active', 'the new key is not listed as active');
@@ -240,7 +241,7 @@ async function checkKeys(page) {
   await row.getByTestId('key-revoke').click();
   await row.getByTestId('key-revoke-confirm').click();
   await waitFor(async () => ((await row.getByTestId('key-status').textContent()) ?? '').trim() === 'revoked', {
-    timeoutMs: 15_000,
+    timeoutMs: ms(15_000),
     intervalMs: 250,
     describe: async () => `after revoking, key ${KEY_NAME} shows "${await row.getByTestId('key-status').textContent()}"`,
   });
@@ -248,7 +249,7 @@ async function checkKeys(page) {
   await screenshot(page, 'settings.png');
 
   await page.reload();
-  await row.waitFor({ timeout: 15_000 });
+  await row.waitFor({ timeout: ms(15_000) });
   check(((await row.getByTestId('key-status').textContent()) ?? '').trim() === 'revoked', 'after a reload the key is not revoked');
   check((await page.getByTestId('key-secret').count()) === 0, 'the secret is shown again after a reload');
   passed('after a reload the key is still revoked and the secret is gone');
@@ -256,7 +257,7 @@ async function checkKeys(page) {
 
 async function signOut(page) {
   await page.getByTestId('signout').click();
-  await page.waitForURL((url) => url.pathname === '/sign-in', { timeout: 10_000 });
+  await page.waitForURL((url) => url.pathname === '/sign-in', { timeout: ms(10_000) });
   const left = await page.evaluate(() => Object.keys(sessionStorage).length);
   check(left === 0, 'sessionStorage still holds something after sign-out');
   passed('signed out: back on /sign-in, key removed');
@@ -278,13 +279,14 @@ async function main() {
 
   await mkdir(ARTIFACTS_DIR, { recursive: true });
   const userDataDir = await mkdtemp(path.join(tmpdir(), 'cs-dashboard-e2e-'));
-  console.log(`dashboard e2e against ${BASE_URL}, run ${RUN}, artifacts in ${ARTIFACTS_DIR}`);
+  console.log(`dashboard e2e against ${BASE_URL}, run ${RUN}, artifacts in ${ARTIFACTS_DIR}, time scale ${TIME_SCALE}`);
   let context;
   let page;
   try {
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
+      timeout: ms(180_000),
       viewport: { width: 1440, height: 1000 },
       args: [
         '--no-sandbox',
@@ -297,7 +299,7 @@ async function main() {
       ],
     });
     page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(ms(15_000));
     page.on('pageerror', (error) => console.error(`      page error: ${error.message}`));
 
     await signIn(page);

@@ -1,10 +1,26 @@
 // Shared by the end-to-end steps: settings from the environment, failures, waits, screenshots, API calls.
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
+
+/** Every timeout bounds a broken page; it scales with the machine's load by the rule of tests/support/waits.py:
+ * CS_TEST_TIME_SCALE when set (the pytest test passes its own), else the 1-minute load average per core in [1, 10]. */
+function timeScale() {
+  const override = (process.env.CS_TEST_TIME_SCALE || '').trim();
+  if (override) {
+    const value = Number(override);
+    if (!(value > 0)) throw new Error(`CS_TEST_TIME_SCALE must be a positive number, got "${override}"`);
+    return value;
+  }
+  return Math.min(10, Math.max(1, loadavg()[0] / Math.max(1, cpus().length)));
+}
+export const TIME_SCALE = timeScale();
+/** A timeout of `base` milliseconds on an idle machine, scaled. */
+export const ms = (base) => Math.round(base * TIME_SCALE);
 
 export const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:8000').replace(/\/+$/, '');
 export const ARTIFACTS_DIR = path.resolve(process.env.ARTIFACTS_DIR || 'test-results');
 /** How long data may take to go from POST /v1/events to the dashboard. */
-export const PIPELINE_TIMEOUT_MS = Number(process.env.E2E_PIPELINE_TIMEOUT_MS) || 60_000;
+export const PIPELINE_TIMEOUT_MS = Number(process.env.E2E_PIPELINE_TIMEOUT_MS) || ms(60_000);
 
 export class Failure extends Error {}
 

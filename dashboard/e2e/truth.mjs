@@ -1,6 +1,6 @@
 // End-to-end steps for issue 17: the dashboard tells the truth about the newest minute, a firing
 // alert, a notification that went nowhere, and event time against receive time.
-import { apiCall, BASE_URL, check, fail, passed, PIPELINE_TIMEOUT_MS, screenshot, waitFor } from './support.mjs';
+import { apiCall, BASE_URL, check, fail, passed, ms, PIPELINE_TIMEOUT_MS, screenshot, waitFor } from './support.mjs';
 
 /** "2026-12-07 14:36:44": the one time format of the dashboard. */
 const ONE_FORMAT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/;
@@ -28,7 +28,7 @@ async function tooltipAt(page, fraction) {
   check(box, 'the Overview chart has no plot area');
   await page.mouse.move(box.x + box.width * fraction, box.y + box.height / 2);
   const tip = page.getByTestId('chart-tooltip');
-  await tip.waitFor({ state: 'visible', timeout: 5_000 }).catch(() => fail('no tooltip beside the cursor'));
+  await tip.waitFor({ state: 'visible', timeout: ms(5_000) }).catch(() => fail('no tooltip beside the cursor'));
   const tipBox = await tip.boundingBox();
   const cursorX = box.x + box.width * fraction;
   check(tipBox && Math.abs(tipBox.x - cursorX) < 400 && Math.abs(tipBox.x + tipBox.width - cursorX) < 400, 'the tooltip is not beside the cursor');
@@ -57,7 +57,7 @@ export async function checkLiveChart(page, eventType) {
   passed(`${eventType} has one colour in the table and on the chart (${tableColour})`);
 
   await page.getByTestId('chart-log').check();
-  await page.locator('[data-testid="overview-chart"][data-scale="log"][data-state="drawn"]').waitFor({ timeout: 10_000 }).catch(() => fail('the log scale did not draw'));
+  await page.locator('[data-testid="overview-chart"][data-scale="log"][data-state="drawn"]').waitFor({ timeout: ms(10_000) }).catch(() => fail('the log scale did not draw'));
   passed('the chart switches to a log scale');
   if ((await legend.getAttribute('aria-pressed')) === 'false') await legend.click(); // shown first, whatever its rank
   await legend.click();
@@ -78,22 +78,22 @@ export async function checkAlertTruth(page, rule) {
   check((await badge.textContent())?.trim() === '1 firing', `the badge says "${await badge.textContent()}"`);
   await page.goto(`${BASE_URL}/`);
   const banner = page.getByTestId('firing-banner');
-  await banner.waitFor({ timeout: 15_000 }).catch(() => fail('no firing banner on the Overview'));
+  await banner.waitFor({ timeout: ms(15_000) }).catch(() => fail('no firing banner on the Overview'));
   check((await banner.textContent())?.includes(rule.name), 'the banner does not name the firing rule');
   check((await page.title()).startsWith('(1 firing) Overview'), `the tab is titled "${await page.title()}"`);
   passed(`a firing alert shows in the navigation, the tab title and a banner on the Overview`);
 
   await banner.getByRole('link', { name: rule.name }).click();
-  await page.getByTestId('alert-detail').waitFor({ timeout: 15_000 });
+  await page.getByTestId('alert-detail').waitFor({ timeout: ms(15_000) });
   const row = page.getByTestId('history-row').first();
-  await row.waitFor({ timeout: 15_000 });
+  await row.waitFor({ timeout: ms(15_000) });
   const since = (await page.locator('[data-testid="alert-detail"] .page-head time').getAttribute('datetime')) ?? '';
   const recorded = (await row.locator('td').first().locator('time').getAttribute('datetime')) ?? '';
   check(since !== '' && Date.parse(since) === Date.parse(recorded), `FIRING since ${since}, but the transition was recorded at ${recorded}`);
   const notification = (await row.getByTestId('history-notification').textContent())?.trim();
   check(notification === 'not sent: no channels', `a rule with no channels shows notification "${notification}"`);
   const chart = page.locator('[data-testid="rule-chart"][data-state="drawn"]');
-  await chart.waitFor({ timeout: 20_000 }).catch(() => fail("the rule's windows were not drawn"));
+  await chart.waitFor({ timeout: ms(20_000) }).catch(() => fail("the rule's windows were not drawn"));
   check(Number(await chart.getAttribute('data-points')) > 0, 'the rule chart has no window');
   const title = await page.title();
   check(title.includes('Rule · Alerts'), `the rule page is titled "${title}"`);
@@ -104,7 +104,7 @@ export async function checkAlertTruth(page, rule) {
 export async function checkCatalogTimes(page, eventType, sent) {
   await page.goto(`${BASE_URL}/catalog?q=${encodeURIComponent(eventType)}`);
   const row = page.locator(`[data-testid="catalog-row"][data-name="${eventType}"]`);
-  await row.waitFor({ timeout: 15_000 }).catch(() => fail(`${eventType} is not in the catalog`));
+  await row.waitFor({ timeout: ms(15_000) }).catch(() => fail(`${eventType} is not in the catalog`));
   const first = await row.getByTestId('catalog-first-event').locator('time').getAttribute('datetime');
   const oldest = Math.min(...sent.map((e) => Date.parse(e.timestamp)));
   check(Date.parse(first ?? '') === oldest, `first event is ${first}, the oldest event sent happened at ${new Date(oldest).toISOString()}`);

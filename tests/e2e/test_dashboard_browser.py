@@ -18,6 +18,7 @@ from customersignal.settings import PlatformSettings
 from tests.fixtures.api import ApiServer
 from tests.fixtures.pipeline import redis_url_for, running_esm
 from tests.fixtures.services import ROOT
+from tests.support.waits import time_scale
 
 pytestmark = pytest.mark.integration
 
@@ -46,15 +47,18 @@ def test_the_dashboard_shows_posted_events_and_manages_keys(
     ):  # fmt: skip
         shutil.rmtree(ARTIFACTS, ignore_errors=True)
         ARTIFACTS.mkdir(parents=True)
+        scale = time_scale()
         env = os.environ | {
             "BASE_URL": api.url,
             "CS_ADMIN_KEY": api.key(slug, Scope.READ, Scope.ADMIN),
             "CS_INGEST_KEY": api.key(slug, Scope.INGEST),
             "ARTIFACTS_DIR": str(ARTIFACTS),
             "CHROMIUM": chromium,
+            "CS_TEST_TIME_SCALE": str(scale),  # the script's timeouts scale by the same factor
         }
+        # the script stops itself after 300 s x that factor; this bound only catches a script that hangs
         run = subprocess.run(
-            ["node", str(SCRIPT)], cwd=ROOT / "dashboard", env=env, capture_output=True, text=True, timeout=300
+            ["node", str(SCRIPT)], cwd=ROOT / "dashboard", env=env, capture_output=True, text=True, timeout=360 * scale
         )
     assert run.returncode == 0, f"{run.stdout[-4000:]}\n{run.stderr[-4000:]}"
     assert sorted(p.name for p in ARTIFACTS.glob("*.png")), "the run saved no screenshot"
