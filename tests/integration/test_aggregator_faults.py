@@ -33,7 +33,7 @@ from customersignal.settings import PlatformSettings
 from tests.fixtures.aggregator import NOW, add_tenant, envelope, records
 from tests.fixtures.aws import free_port
 from tests.fixtures.services import ROOT, STACK
-from tests.support.waits import Deadline
+from tests.support.waits import Deadline, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -76,17 +76,22 @@ def test_a_postgres_restart_mid_stream_loses_and_doubles_nothing(
     dlq = KafkaDeadLetterPublisher(own, {"bootstrap.servers": own.kafka_bootstrap}, client_id="test-faults")
     ports = AggregatorPorts(store, dlq, RedisHotStore(redis_client, hot_keys), "test-faults")
     failures: list[str] = []
+    stopped = threading.Event()
 
     def restart_postgres() -> None:
         time.sleep(0.5)
         for action in ("down", "up"):
             done = subprocess.run([STACK, action, "postgres"], env=env, capture_output=True, text=True, check=False)
             assert done.returncode == 0, done.stdout + done.stderr
+            stopped.set()
 
     # When Postgres restarts while the batches are applied, each failed batch retried until it succeeds
     restarter = threading.Thread(target=restart_postgres)
     restarter.start()
     for n in range(60):
+        if n == 30 and not failures:
+            # a machine too busy to have run the restart yet: the second half of the stream runs into it
+            wait_until(stopped.is_set, "the restart to stop Postgres", base_s=60)
         batch = records(stream[n * 100 : (n + 1) * 100], first_offset=n * 100)
         deadline = Deadline(120)
         while True:
