@@ -122,7 +122,7 @@ def database_env(monkeypatch: pytest.MonkeyPatch, settings: PostgresSettings, **
         "CS_PG_USER": settings.pg_user,
         "CS_PG_PASSWORD": settings.pg_password.get_secret_value(),
         "CS_PG_DATABASE": settings.pg_database,
-        "CS_PG_CONNECT_TIMEOUT_S": "3",
+        "CS_PG_CONNECT_TIMEOUT_S": f"{scaled(3):.1f}",
         **overrides,
     }
     for name, value in values.items():

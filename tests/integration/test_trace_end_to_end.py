@@ -42,7 +42,7 @@ from tests.fixtures.pipeline import running_esm
 from tests.integration.test_aggregator_handler import handler  # noqa: F401 - the template's handler, in process
 from tests.integration.test_alerts_e2e import AlertWorld, notifications, rule, tenant_with_endpoint
 from tests.integration.test_api_ingest import event, post
-from tests.support.waits import wait_for
+from tests.support.waits import scaled, wait_for
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -179,7 +179,7 @@ def traced_pipeline(
     esm_log = tmp_path_factory.mktemp("esm") / "esm.log"
     group = f"trace-{uuid.uuid4().hex[:8]}"
     dlq = f"dlq-{uuid.uuid4().hex[:10]}"
-    ensure_topics(AdminClient({"bootstrap.servers": settings.kafka_bootstrap}), {dlq: 1})
+    ensure_topics(AdminClient({"bootstrap.servers": settings.kafka_bootstrap}), {dlq: 1}, timeout_s=scaled(30))
     with (
         dashboard_for(api, settings) as dashboard,
         running_esm(
