@@ -76,7 +76,7 @@ class Deadline:
 
     def describe(self) -> str:
         return (
-            f"{self.elapsed_s():.1f} s (budget {self.base_s:g} s x load scale {self.scale:.2g}; "
+            f"{self.elapsed_s():.1f} s (budget {self.base_s:g} s x load scale {self.scale:.3g}; "
             f"{SCALE_ENV} sets the scale)"
         )
 
