@@ -20,6 +20,7 @@ from customersignal.domain.auth import Scope
 from customersignal.domain.envelope import Envelope
 from customersignal.domain.segment import event_id_for
 from tests.fixtures.api import ApiServer
+from tests.support.waits import scaled
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +35,7 @@ def gateway(request: pytest.FixtureRequest, api_server_factory: Callable[..., Ap
 def post(api: ApiServer, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], dict[str, Any]]:
     request = urllib.request.Request(f"{api.url}{path}", data=body, method="POST", headers=headers)  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=scaled(60)) as response:  # noqa: S310 - loopback
             return response.status, dict(response.headers), json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), json.loads(error.read())

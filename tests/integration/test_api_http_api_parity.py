@@ -15,6 +15,7 @@ import pytest
 
 from customersignal.domain.auth import Scope
 from tests.fixtures.api import ApiServer
+from tests.support.waits import scaled
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +25,7 @@ VOLATILE = {"request_id", "trace_id", "generated_at", "as_of", "now"}
 def answer(url: str, method: str, headers: dict[str, str], body: bytes | None) -> tuple[int, Any]:
     request = urllib.request.Request(url, data=body, method=method, headers=headers)  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=scaled(60)) as response:  # noqa: S310 - loopback
             raw, status = response.read(), response.status
     except urllib.error.HTTPError as error:
         raw, status = error.read(), error.code
@@ -46,7 +47,7 @@ def test_every_route_answers_the_same_behind_rest_and_http_api(api_server_factor
     # the HTTP API variant on the same database and topic
     http = api_server_factory({"CS_PG_DATABASE": rest.database.pg_database, "CS_KAFKA_EVENTS_TOPIC": rest.topic},
                               "HttpApiFunction")  # fmt: skip
-    with urllib.request.urlopen(f"{rest.url}/v1/openapi.json", timeout=60) as response:  # noqa: S310 - loopback
+    with urllib.request.urlopen(f"{rest.url}/v1/openapi.json", timeout=scaled(60)) as response:  # noqa: S310 - loopback
         paths = json.loads(response.read())["paths"]
     compared = 0
     for path, operations in sorted(paths.items()):

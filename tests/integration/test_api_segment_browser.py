@@ -89,7 +89,7 @@ def test_the_preflight_allows_every_header_the_browser_sdk_sends(api: ApiServer,
     request.add_header("Origin", ORIGIN)
     request.add_header("Access-Control-Request-Method", "POST")
     request.add_header("Access-Control-Request-Headers", SDK_HEADERS)
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=scaled(30)) as response:  # noqa: S310 - loopback
         headers = {k.lower(): v for k, v in response.headers.items()}
         status = response.status
     # Then POST from any origin with exactly those headers is allowed, and cached for two hours
