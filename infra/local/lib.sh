@@ -5,11 +5,13 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
 # Read .env like the application does (customersignal.settings): the environment wins over the file.
-if [ -f "$ROOT/.env" ]; then
+# CS_ENV_FILE names another file; set but empty, none is read (the tests' view of the defaults).
+ENV_FILE="${CS_ENV_FILE-$ROOT/.env}"
+if [ -n "$ENV_FILE" ] && [ -f "$ENV_FILE" ]; then
   while IFS='=' read -r key value; do
     [[ "$key" =~ ^[A-Z_][A-Z0-9_]*$ ]] || continue
     [ -n "${!key+x}" ] || export "$key=${value%%[[:space:]]#*}"
-  done <"$ROOT/.env"
+  done <"$ENV_FILE"
 fi
 STATE_DIR="${CS_STATE_DIR:-$ROOT/.state}"
 CACHE_DIR="${CS_CACHE_DIR:-$ROOT/.cache}"

@@ -225,7 +225,7 @@ def native_defaults() -> dict[str, str]:
         script = f'source "{LIB_SH}" && for v in {names}; do printf "%s=%s\\n" "$v" "${{!v}}"; done'
         result = subprocess.run(
             ["bash", "-c", script],
-            env={"PATH": os.defpath, "CS_STATE_DIR": state_dir},
+            env={"PATH": os.defpath, "CS_STATE_DIR": state_dir, "CS_ENV_FILE": ""},  # no developer's .env
             capture_output=True,
             text=True,
             check=False,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from customersignal.settings import AwsSettings, PlatformSettings, PostgresSettings
@@ -16,8 +18,10 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None
     monkeypatch.chdir(str(tmp_path))  # no stray .env file
 
 
-def test_defaults_point_at_the_native_local_stack() -> None:
-    settings = PlatformSettings()
+def test_defaults_point_at_the_native_local_stack(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [n for n in os.environ if n.startswith("CS_") or n in ("LOCALSTACK_HOST", "AWS_ENDPOINT_URL")]:
+        monkeypatch.delenv(name)  # the defaults, not this developer's environment or .env
+    settings = PlatformSettings(_env_file=None)
     assert settings.kafka_bootstrap == "127.0.0.1:9092"
     assert (settings.pg_host, settings.pg_port) == ("127.0.0.1", 5433)
     assert settings.redis_url.get_secret_value() == "redis://127.0.0.1:6380/0"

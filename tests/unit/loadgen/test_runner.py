@@ -14,6 +14,7 @@ import pytest
 from customersignal.loadgen.ledger import LedgerWriter, read_ledgers
 from customersignal.loadgen.plan import EventPlanner, LoadMix
 from customersignal.loadgen.runner import LoadRun, RunLimits
+from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.unit
 
@@ -103,15 +104,8 @@ def start_hung_run(tmp_path: Path, api: Any, grace_s: float) -> tuple[LoadRun, L
     load = LoadRun(limits, EventPlanner(LoadMix(), seed=3), api, ledger, time.monotonic)
     load.start()
     load.pace(lambda: None)  # six requests fit in flight plus the queue (twice the workers): pacing returns
-    wait_until(lambda: load.in_flight == 2)
+    wait_until(lambda: load.in_flight == 2, "the run to reach the expected state")
     return load, ledger
-
-
-def wait_until(condition: Any, budget_s: float = 120.0) -> None:
-    deadline = time.monotonic() + budget_s
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met"
-        time.sleep(0.01)
 
 
 def ledger_lines(tmp_path: Path) -> list[str]:
@@ -128,7 +122,7 @@ def test_an_interrupt_abandons_requests_the_api_never_answers_after_the_grace(tm
     assert api.posts == 2
     assert [line.split("\t")[1] for line in ledger_lines(tmp_path)] == ["unacknowledged"] * 2
     api.release.set()  # the answers arrive after the run ended: nothing more is written or counted
-    wait_until(lambda: load.tally.requests == 2)
+    wait_until(lambda: load.tally.requests == 2, "the run to reach the expected state")
     assert load.tally.outcomes == Counter({"unacknowledged": 2})
     assert len(ledger_lines(tmp_path)) == 2
 
@@ -155,7 +149,9 @@ def test_an_interrupt_stops_retries_at_once(tmp_path: Path) -> None:
     load = LoadRun(limits, EventPlanner(LoadMix(), seed=1), api, ledger, time.monotonic)
     load.start()
     load.pace(lambda: None)
-    wait_until(lambda: load.tally.retries["unavailable"] >= 3 and load.in_flight == 3)
+    wait_until(
+        lambda: load.tally.retries["unavailable"] >= 3 and load.in_flight == 3, "the run to reach the expected state"
+    )
     load.settle(lambda: None)  # the retry loops see the interrupt, not the hour-long give-up deadline
     ledger.close()
     assert load.tally.outcomes == Counter({"unacknowledged": 3})
@@ -172,5 +168,5 @@ def test_a_second_interrupt_abandons_the_requests_in_flight_without_waiting(tmp_
     ledger.close()
     assert load.tally.outcomes == Counter({"unacknowledged": 2})
     api.release.set()
-    wait_until(lambda: load.tally.requests == 2)
+    wait_until(lambda: load.tally.requests == 2, "the run to reach the expected state")
     assert len(ledger_lines(tmp_path)) == 2
