@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
 from customersignal.domain.deadletters import DeadLetter, DeadLetterReason
 from customersignal.domain.envelope import Envelope
-from customersignal.domain.events import MAX_UTC_OFFSET
+from customersignal.domain.events import EVENT_TYPE_MAX_LENGTH, MAX_UTC_OFFSET
 from customersignal.domain.kafka_records import KafkaRecord
 from customersignal.domain.nul_text import NUL_MESSAGE, holds_nul
+
+PROPERTY_NAME_MAX_LENGTH = 255  # the catalog's event_type_properties_name_check
+# Python moves these times to UTC (buckets, freshness), which overflows within a day of its year range
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -32,11 +38,36 @@ def decode_record(record: KafkaRecord) -> DecodedRecord | DeadLetter:
         if first["type"] in ("json_invalid", "json_type"):
             reason = DeadLetterReason.DECODE_ERROR
         return DeadLetter.of(record, reason, _describe(exc))
-    for name, moment in (("timestamp", envelope.event.timestamp), ("sent_at", envelope.event.sent_at)):
-        offset = None if moment is None else moment.utcoffset()
-        if offset is not None and abs(offset) > MAX_UTC_OFFSET:  # Postgres refuses past 15:59: the batch would fail
-            return DeadLetter.of(record, DeadLetterReason.SCHEMA_INVALID, f"event.{name}: UTC offset out of range")
+    problem = _refused_downstream(envelope)
+    if problem is not None:
+        return DeadLetter.of(record, DeadLetterReason.SCHEMA_INVALID, problem)
     return DecodedRecord(record, envelope)
+
+
+def _refused_downstream(envelope: Envelope) -> str | None:
+    """What the schema reads but Postgres, the catalog or the bucketing would refuse on every retry of the
+    batch: plain comparisons of parsed values, no second pass over the JSON."""
+    event = envelope.event
+    times = (
+        ("occurred_at", envelope.occurred_at),
+        ("received_at", envelope.received_at),
+        ("event.timestamp", event.timestamp),
+        ("event.sent_at", event.sent_at),
+    )
+    for name, moment in times:
+        offset = None if moment is None else moment.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:  # Postgres refuses past 15:59
+            return f"{name}: UTC offset out of range (at most 14:00 either way)"
+    for name, bounded in (("occurred_at", envelope.occurred_at), ("received_at", envelope.received_at)):
+        if not EARLIEST <= bounded <= LATEST:
+            return f"{name}: out of range (years 1 to 9999)"
+    if not 0 < len(event.event_type) <= EVENT_TYPE_MAX_LENGTH:
+        return f"event.event_type: must be 1-{EVENT_TYPE_MAX_LENGTH} characters"
+    if event.user_id is None and event.anonymous_id is None:
+        return "event: needs a user_id or an anonymous_id"
+    if event.properties and ("" in event.properties or max(map(len, event.properties)) > PROPERTY_NAME_MAX_LENGTH):
+        return f"event.properties: a property name must be 1-{PROPERTY_NAME_MAX_LENGTH} characters"
+    return None
 
 
 def _describe(exc: ValidationError) -> str:
