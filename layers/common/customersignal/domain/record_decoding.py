@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import timedelta
 
 from pydantic import ValidationError
 
@@ -14,9 +14,8 @@ from customersignal.domain.kafka_records import KafkaRecord
 from customersignal.domain.nul_text import NUL_MESSAGE, holds_nul
 
 PROPERTY_NAME_MAX_LENGTH = 255  # the catalog's event_type_properties_name_check
-# Python moves these times to UTC (buckets, freshness), which overflows within a day of its year range
-EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
-LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+FIRST_YEAR, LAST_YEAR = 2, 9998
+ZERO = timedelta(0)
 
 
 @dataclass(frozen=True)
@@ -46,24 +45,24 @@ def decode_record(record: KafkaRecord) -> DecodedRecord | DeadLetter:
 
 def _refused_downstream(envelope: Envelope) -> str | None:
     """What the schema reads but Postgres, the catalog or the bucketing would refuse on every retry of the
-    batch: plain comparisons of parsed values, no second pass over the JSON."""
+    batch: attribute reads and comparisons of parsed values, no second pass over the JSON."""
     event = envelope.event
-    times = (
+    for name, moment in (
         ("occurred_at", envelope.occurred_at),
         ("received_at", envelope.received_at),
         ("event.timestamp", event.timestamp),
         ("event.sent_at", event.sent_at),
-    )
-    for name, moment in times:
-        offset = None if moment is None else moment.utcoffset()
-        if offset is not None and abs(offset) > MAX_UTC_OFFSET:  # Postgres refuses past 15:59
+    ):
+        if moment is not None and abs(moment.utcoffset() or ZERO) > MAX_UTC_OFFSET:  # Postgres: past 15:59
             return f"{name}: UTC offset out of range (at most 14:00 either way)"
-    for name, bounded in (("occurred_at", envelope.occurred_at), ("received_at", envelope.received_at)):
-        if not EARLIEST <= bounded <= LATEST:
-            return f"{name}: out of range (years 1 to 9999)"
+    # Python moves these two to UTC (buckets, freshness), which overflows at the ends of its calendar
+    if not FIRST_YEAR <= envelope.occurred_at.year <= LAST_YEAR:
+        return f"occurred_at: out of range (years {FIRST_YEAR} to {LAST_YEAR})"
+    if not FIRST_YEAR <= envelope.received_at.year <= LAST_YEAR:
+        return f"received_at: out of range (years {FIRST_YEAR} to {LAST_YEAR})"
     if not 0 < len(event.event_type) <= EVENT_TYPE_MAX_LENGTH:
         return f"event.event_type: must be 1-{EVENT_TYPE_MAX_LENGTH} characters"
-    if event.user_id is None and event.anonymous_id is None:
+    if event.user_id is None and event.anonymous_id is None:  # events_identity_check
         return "event: needs a user_id or an anonymous_id"
     if event.properties and ("" in event.properties or max(map(len, event.properties)) > PROPERTY_NAME_MAX_LENGTH):
         return f"event.properties: a property name must be 1-{PROPERTY_NAME_MAX_LENGTH} characters"
