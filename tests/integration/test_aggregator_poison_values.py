@@ -4,6 +4,7 @@ failed its whole batch on every retry and stalled the partition; now each is one
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -97,13 +98,14 @@ def test_each_value_postgres_refuses_is_one_dead_letter_and_the_rest_counts_once
         with_huge_number(ref, "properties"),  # only Postgres knows: the safety net sets it aside
         with_huge_number(ref, "context"),
         good(ref, "cat"),
+        good(ref, "".join(uuid.uuid4().hex for _ in range(100))),  # incompressible, past btree's 2704 bytes
     ]
     records = produce_and_consume(settings, kafka_topic(1), values, kafka_consume)
     ports = make_ports()
     # When the batch is applied
     outcome = apply_batch(records, ports, NOW)
     # Then it commits: the valid events count once, each bad record is one dead letter with its reason
-    assert (outcome.counted, outcome.duplicates, outcome.dead_lettered) == (3, 0, 8)
+    assert (outcome.counted, outcome.duplicates, outcome.dead_lettered) == (3, 0, 9)
     assert counted(agg_db) == (3, 3)
     letters = agg_db.run(
         "SELECT source_offset, reason_code, tenant_id::text, error_text FROM dead_letters ORDER BY source_offset"
@@ -117,6 +119,7 @@ def test_each_value_postgres_refuses_is_one_dead_letter_and_the_rest_counts_once
         (7, "schema_invalid"),
         (8, "store_refused"),
         (9, "store_refused"),
+        (11, "schema_invalid"),
     ]
     errors = {o: e for o, _, _, e in letters}
     for offset in (1, 2, 3):
@@ -124,18 +127,19 @@ def test_each_value_postgres_refuses_is_one_dead_letter_and_the_rest_counts_once
     assert errors[5].startswith("event.event_id: must be a UUID")
     assert errors[6].startswith("tenant_id: must be a UUID")
     assert errors[7].startswith("occurred_at: UTC offset out of range")
+    assert errors[11].startswith("event.user_id: must be at most 255 characters")
     for offset in (8, 9):  # Postgres's own words, and the tenant may see the letter (it exists)
         assert errors[offset].startswith("Postgres refused a value (22003)"), errors[offset]
     assert {t for o, _, t, _ in letters if o in (8, 9)} == {str(ref.tenant_id)}
     assert agg_db.run("SELECT next_offset FROM consumer_offsets") == [[len(values)]]
     # And the DLQ topic holds each letter once
-    dlq = kafka_consume(make_ports.dlq_topic, 8)  # type: ignore[attr-defined]
-    assert sorted(map(source_offset, dlq)) == [1, 2, 3, 5, 6, 7, 8, 9]
+    dlq = kafka_consume(make_ports.dlq_topic, 9)  # type: ignore[attr-defined]
+    assert sorted(map(source_offset, dlq)) == [1, 2, 3, 5, 6, 7, 8, 9, 11]
     # And a redelivery of the same batch changes nothing
     again = apply_batch(records, make_ports(), NOW)
     assert (again.counted, again.dead_lettered, again.fenced) == (0, 0, len(values))
     assert counted(agg_db) == (3, 3)
-    assert agg_db.run("SELECT count(*) FROM dead_letters") == [[8]]
+    assert agg_db.run("SELECT count(*) FROM dead_letters") == [[9]]
 
 
 def test_a_database_error_that_is_not_about_the_values_still_fails_the_batch(

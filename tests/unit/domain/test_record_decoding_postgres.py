@@ -65,6 +65,8 @@ def decode(value: bytes) -> DecodedRecord | DeadLetter:
         pytest.param({"event__event_type": ""}, "event.event_type: must be 1-128", id="empty type"),
         pytest.param({"event__event_type": "x" * 129}, "event.event_type: must be 1-128", id="type too long"),
         pytest.param({"event__user_id": None}, "needs a user_id or an anonymous_id", id="no identity"),
+        pytest.param({"event__user_id": "u" * 256}, "event.user_id: must be at most 255", id="long user id"),
+        pytest.param({"event__anonymous_id": "a" * 3000}, "event.anonymous_id: must be at most 255", id="long anon"),
         pytest.param({"event__properties": {"": 1}}, "property name must be 1-255", id="empty property name"),
         pytest.param({"event__properties": {"p" * 256: 1}}, "property name must be 1-255", id="long name"),
     ],
@@ -90,6 +92,7 @@ def test_a_value_postgres_would_refuse_is_a_schema_dead_letter_naming_the_field(
         pytest.param({"occurred_at": "2026-12-07 10:00:00.123456Z"}, id="space separator"),
         pytest.param({"is_late": True}, id="late"),
         pytest.param({"event__user_id": None, "event__anonymous_id": "a-1"}, id="anonymous only"),
+        pytest.param({"event__user_id": "u" * 255}, id="longest user id"),
         pytest.param({"event__properties": {"p" * 255: 1e308}}, id="longest name, large number"),
     ],
 )

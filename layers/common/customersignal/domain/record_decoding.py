@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from customersignal.domain.deadletters import DeadLetter, DeadLetterReason
 from customersignal.domain.envelope import Envelope
-from customersignal.domain.events import EVENT_TYPE_MAX_LENGTH, MAX_UTC_OFFSET
+from customersignal.domain.events import EVENT_TYPE_MAX_LENGTH, IDENTITY_MAX_LENGTH, MAX_UTC_OFFSET
 from customersignal.domain.kafka_records import KafkaRecord
 from customersignal.domain.nul_text import NUL_MESSAGE, holds_nul
 
@@ -64,6 +64,10 @@ def _refused_downstream(envelope: Envelope) -> str | None:
         return f"event.event_type: must be 1-{EVENT_TYPE_MAX_LENGTH} characters"
     if event.user_id is None and event.anonymous_id is None:  # events_identity_check
         return "event: needs a user_id or an anonymous_id"
+    # the user key is in the unique-user primary keys, and btree refuses index rows past 2704 bytes
+    for name, identity in (("event.user_id", event.user_id), ("event.anonymous_id", event.anonymous_id)):
+        if identity is not None and len(identity) > IDENTITY_MAX_LENGTH:
+            return f"{name}: must be at most {IDENTITY_MAX_LENGTH} characters"
     if event.properties and ("" in event.properties or max(map(len, event.properties)) > PROPERTY_NAME_MAX_LENGTH):
         return f"event.properties: a property name must be 1-{PROPERTY_NAME_MAX_LENGTH} characters"
     return None
