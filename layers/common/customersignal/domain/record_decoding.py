@@ -13,7 +13,6 @@ from customersignal.domain.events import EVENT_TYPE_MAX_LENGTH, IDENTITY_MAX_LEN
 from customersignal.domain.kafka_records import KafkaRecord
 from customersignal.domain.nul_text import NUL_MESSAGE, holds_nul
 
-PROPERTY_NAME_MAX_LENGTH = 255  # the catalog's event_type_properties_name_check
 FIRST_YEAR, LAST_YEAR = 2, 9998
 ZERO = timedelta(0)
 
@@ -68,8 +67,6 @@ def _refused_downstream(envelope: Envelope) -> str | None:
     for name, identity in (("event.user_id", event.user_id), ("event.anonymous_id", event.anonymous_id)):
         if identity is not None and len(identity) > IDENTITY_MAX_LENGTH:
             return f"{name}: must be at most {IDENTITY_MAX_LENGTH} characters"
-    if event.properties and ("" in event.properties or max(map(len, event.properties)) > PROPERTY_NAME_MAX_LENGTH):
-        return f"event.properties: a property name must be 1-{PROPERTY_NAME_MAX_LENGTH} characters"
     return None
 
 
