@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pg8000.native
 import pytest
 import redis
@@ -88,3 +89,29 @@ def test_an_event_that_is_not_a_kafka_batch_fails_the_invocation(handler: Callab
 
     with pytest.raises(MalformedEvent):
         handler({"eventSource": "aws:sqs", "Records": []})
+
+
+def test_values_postgres_refuses_are_dead_letters_and_the_batch_reports_no_failure(
+    handler: Callable[[dict[str, Any]], Any], agg_db: pg8000.native.Connection, redis_client: redis.Redis
+) -> None:
+    # Given an ESM batch with a valid event, a Unix-time occurred_at, a urn:uuid: event id, and a number
+    # jsonb refuses (only Postgres itself can tell; the store's savepoint sets it aside)
+    ref = add_tenant(agg_db)
+    valid = [envelope(ref).kafka_value() for _ in range(4)]  # four event ids
+    values = [
+        valid[0],
+        orjson.dumps(orjson.loads(valid[1]) | {"occurred_at": 1765100000}),
+        valid[2].replace(b'"event_id":"', b'"event_id":"urn:uuid:', 1),
+        valid[3].replace(b'"properties":{}', b'"properties":{"n":1e1000000}', 1),
+    ]
+    assert not set(values[2:]) & set(valid)  # both replacements hit
+    data = [RecordData("events_raw", 0, o, 1_700_000_000_000, v, None, ()) for o, v in enumerate(values)]
+    event = kafka_event(data, source="self-managed", bootstrap_servers="b-1:9092", event_source_arn=MSK_ARN)
+    # When the handler runs, twice (a retried delivery)
+    assert handler(event) == handler(event) == {"batchItemFailures": []}
+    # Then the valid event counts once and each other record is one dead letter
+    assert agg_db.run("SELECT sum(event_count) FROM metrics_minute") == [[1]]
+    letters = agg_db.run("SELECT source_offset, reason_code FROM dead_letters ORDER BY 1")
+    assert letters == [[1, "schema_invalid"], [2, "schema_invalid"], [3, "store_refused"]]
+    for key in redis_client.scan_iter(match=f"cs:{{{ref.tenant_id}}}*"):
+        redis_client.delete(key)

@@ -61,6 +61,12 @@ class TenantStanding:
     project_ids: frozenset[uuid.UUID]
 
 
+@dataclass(frozen=True)
+class StoredEvents:
+    claimed: set[tuple[uuid.UUID, uuid.UUID]]  # (tenant, event id) claimed by this batch: count exactly these
+    refused: list[tuple[DecodedRecord, str]]  # records Postgres refused to store, with its message
+
+
 class AggregationTransaction(Protocol):
     """One batch's reads and writes; all of them commit together or none does."""
 
@@ -74,10 +80,12 @@ class AggregationTransaction(Protocol):
 
     def blocked_event_types(self, pairs: Collection[tuple[uuid.UUID, str]]) -> set[tuple[uuid.UUID, str]]: ...
 
-    def store_new_events(self, records: Sequence[DecodedRecord]) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    def store_new_events(self, records: Sequence[DecodedRecord]) -> StoredEvents:
         """Claim each (tenant, event id) and store the raw event if the claim is new; return the new claims.
 
-        ``records`` holds each (tenant, event id) at most once.
+        ``records`` holds each (tenant, event id) at most once. A record whose values Postgres refuses (a
+        data error) is neither claimed nor stored but returned in ``refused``; the others are stored as if
+        it had not been there. Any other error raises, and the transaction must not commit.
         """
         ...
 

@@ -3,7 +3,8 @@
 Each statement takes its rows as ONE jsonb parameter (``jsonb_to_recordset``/``jsonb_array_elements``):
 perf-limits.md §3 measured it as the fastest dedup-capable path for pg8000 (with TCP_NODELAY, which
 ``postgres.connect`` sets), where ``executemany`` is one round trip per row. Raw events travel as the
-envelope bytes the producer wrote, so the client does no per-field conversion; Postgres parses them.
+envelope bytes the producer wrote, so the client does no per-field conversion; Postgres parses them
+(``pg_store_events``: a record it refuses is set aside, not retried).
 Rows are sorted before each upsert so concurrent batches lock shared rows in one order.
 """
 
@@ -19,10 +20,11 @@ import orjson
 import pg8000.native
 
 from customersignal.adapters import pg_aggregation_sql as sql
+from customersignal.adapters.pg_store_events import store_events
 from customersignal.domain.aggregation import GRAINS, BatchAggregate, BucketKey, rollup
 from customersignal.domain.deadletters import DeadLetter
 from customersignal.domain.record_decoding import DecodedRecord
-from customersignal.ports import TenantStanding, TopicPartition
+from customersignal.ports import StoredEvents, TenantStanding, TopicPartition
 
 MemberKey = tuple[str, str, str, datetime, str]  # grain, tenant, event type, bucket, user key
 
@@ -86,13 +88,8 @@ class PostgresAggregationTransaction:
         rows = _json([{"t": str(tenant), "e": name} for tenant, name in pairs])
         return {(uuid.UUID(tenant), name) for tenant, name in self._db.run(sql.BLOCKED_TYPES, pairs=rows)}
 
-    def store_new_events(self, records: Sequence[DecodedRecord]) -> set[tuple[uuid.UUID, uuid.UUID]]:
-        if not records:
-            return set()
-        # the envelope bytes as they came off Kafka, wrapped with their position: no re-encoding per field
-        parts = [b'{"p":%d,"o":%d,"e":%s}' % (d.record.partition, d.record.offset, d.record.value) for d in records]
-        batch = (b"[" + b",".join(parts) + b"]").decode()
-        return {(uuid.UUID(t), uuid.UUID(e)) for t, e in self._db.run(sql.STORE_EVENTS, batch=batch)}
+    def store_new_events(self, records: Sequence[DecodedRecord]) -> StoredEvents:
+        return store_events(self._db, records)
 
     def add_metrics(self, aggregate: BatchAggregate) -> None:
         if not aggregate.counts:

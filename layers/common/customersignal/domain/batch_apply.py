@@ -7,6 +7,8 @@ The order is what makes the promise hold:
    or overlapping batch changes nothing); claim (tenant, event id) dedup keys and store the raw events
    whose claim is new (a client retry is counted once); add the pre-aggregated counts, unique users and
    catalog entries of exactly those events; record the dead letters; advance freshness and the fences.
+   A record whose values Postgres refuses to store (the decoder catches every shape we know of) is
+   set aside within the transaction and becomes a dead letter; the rest of the batch is stored.
 3. Still inside the transaction, publish the new dead letters to the DLQ topic and wait for the broker.
    If the commit then fails, the retry publishes them again (at least once; the table keeps one row per
    source offset). Publishing after the commit could lose them: the retry would find them fenced.
@@ -78,10 +80,14 @@ def apply_batch(records: Sequence[KafkaRecord], ports: AggregatorPorts, now: dat
 
         countable, refused = _vet(decoded, tx)
         letters += refused
-        new_letters = [letter for letter in letters if is_new(letter.record)]
         candidates = _first_of_each_event([d for d in countable if is_new(d.record)])
-        claimed = tx.store_new_events(candidates)
-        counted = [d for d in candidates if (d.envelope.tenant_id, d.envelope.event.event_id) in claimed]
+        stored = tx.store_new_events(candidates)
+        if stored.refused:
+            letters += [_store_refusal(item, error) for item, error in stored.refused]
+            refused_records = {item.record for item, _ in stored.refused}
+            countable = [d for d in countable if d.record not in refused_records]
+        new_letters = [letter for letter in letters if is_new(letter.record)]
+        counted = [d for d in candidates if (d.envelope.tenant_id, d.envelope.event.event_id) in stored.claimed]
         aggregate = pre_aggregate(d.envelope for d in counted)
         tx.add_metrics(aggregate)
         tx.update_catalog(aggregate)
@@ -104,7 +110,7 @@ def apply_batch(records: Sequence[KafkaRecord], ports: AggregatorPorts, now: dat
     return BatchOutcome(
         records=len(records),
         counted=len(counted),
-        duplicates=len(candidates) - len(counted),
+        duplicates=len(candidates) - len(counted) - len(stored.refused),
         fenced=sum(1 for r in records if not is_new(r)),
         dead_lettered=len(new_letters),
         hot_store_updated=hot_ok,
@@ -142,6 +148,10 @@ def _vet(decoded: Sequence[DecodedRecord], tx: AggregationTransaction) -> tuple[
         else:
             kept.append(item)
     return kept, refused
+
+
+def _store_refusal(item: DecodedRecord, error: str) -> DeadLetter:
+    return DeadLetter.of(item.record, DeadLetterReason.STORE_REFUSED, error, item.envelope.tenant_id)
 
 
 def _owner_problem(item: DecodedRecord, standing: TenantStanding | None) -> DeadLetter | None:

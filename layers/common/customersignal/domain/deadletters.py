@@ -23,6 +23,7 @@ class DeadLetterReason(StrEnum):
     UNKNOWN_PROJECT = "unknown_project"  # the tenant exists, the project is not one of its projects
     BLOCKED_TENANT = "blocked_tenant"  # suspended or deleted
     BLOCKED_EVENT_TYPE = "blocked_event_type"  # the catalog marks the type blocked
+    STORE_REFUSED = "store_refused"  # a valid envelope whose values Postgres refused; the error is its message
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,35 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic_core import PydanticCustomError
 
 SCHEMA_VERSION = 1
 SCHEMA_HEADER = "cs-schema"
 TRACEPARENT_HEADER = "traceparent"
+
+
+def _wire_time(value: object) -> object:
+    """Postgres casts the envelope's own text, and reads only ISO 8601 (pydantic would also read Unix
+    seconds, as a JSON number or as digits): one character test, no regex, on the aggregator's hot path."""
+    if isinstance(value, datetime) or (isinstance(value, str) and value[4:5] == "-"):
+        return value
+    raise PydanticCustomError("wire_time", "must be ISO 8601 text such as 2024-05-01T12:00:00Z, not Unix time")
+
+
+def _wire_uuid(value: object) -> object:
+    # pydantic reads the plain, 32-hex, braced and urn:uuid: forms; Postgres's uuid input all but the last
+    if isinstance(value, str) and len(value) > 38:
+        raise PydanticCustomError("wire_uuid", "must be a UUID such as 0b9a8f8e-6d4f-4c1e-9a57-2f9b1d3c4e5f, not a URN")
+    return value
+
+
+# What the aggregator stores is cast by Postgres from the envelope's bytes, so the envelope accepts only
+# what Postgres accepts (see record_decoding for the checks that need the parsed value).
+WireTime = Annotated[AwareDatetime, BeforeValidator(_wire_time)]
+WireUuid = Annotated[uuid.UUID, BeforeValidator(_wire_uuid)]
 
 
 class EnvelopedEvent(BaseModel):
@@ -22,12 +44,12 @@ class EnvelopedEvent(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    event_id: uuid.UUID
+    event_id: WireUuid
     event_type: str
     user_id: str | None = None
     anonymous_id: str | None = None
-    timestamp: AwareDatetime | None = None
-    sent_at: AwareDatetime | None = None
+    timestamp: WireTime | None = None
+    sent_at: WireTime | None = None
     properties: dict[str, Any] = Field(default_factory=dict)
     context: dict[str, Any] = Field(default_factory=dict)
 
@@ -38,11 +60,11 @@ class Envelope(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     v: Literal[1] = 1  # SCHEMA_VERSION
-    tenant_id: uuid.UUID
-    project_id: uuid.UUID
-    received_at: AwareDatetime
-    occurred_at: AwareDatetime = Field(description="corrected event time: the time buckets use")
-    is_late: bool = False
+    tenant_id: WireUuid
+    project_id: WireUuid
+    received_at: WireTime
+    occurred_at: WireTime = Field(description="corrected event time: the time buckets use")
+    is_late: StrictBool = False
     trace_id: str = Field(pattern=r"^[0-9a-f]{32}$")
     event: EnvelopedEvent
 

@@ -18,7 +18,8 @@ _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
 def holds_nul(encoded_json: bytes) -> bool:
-    return _NUL_ESCAPE.search(encoded_json) is not None
+    # the substring test is ~100x cheaper than the regex, and the regex can only match where it matches
+    return b"\\u0000" in encoded_json and _NUL_ESCAPE.search(encoded_json) is not None
 
 
 def field_with_nul(document: dict[str, Any]) -> str | None:
