@@ -87,3 +87,22 @@ def test_a_naive_receive_time_is_a_programming_error() -> None:
     # Given a naive server time; When correcting; Then it refuses rather than guessing a zone
     with pytest.raises(ValueError, match="timezone-aware"):
         correct_time(received_at=datetime(2024, 5, 1, 12), timestamp=None, sent_at=None)
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "out_of_range"),
+    [
+        pytest.param(datetime(1, 1, 1, tzinfo=PLUS_2), True, id="year 1 east of UTC: cannot even move to UTC"),
+        pytest.param(datetime(1, 6, 1, tzinfo=UTC), True, id="year 1"),
+        pytest.param(datetime(2, 1, 1, tzinfo=UTC), False, id="year 2: the first year taken"),
+        pytest.param(datetime(9998, 12, 31, 23, tzinfo=UTC), False, id="year 9998: the last year taken"),
+        pytest.param(datetime(9999, 1, 1, tzinfo=UTC), True, id="year 9999"),
+    ],
+)
+def test_times_at_the_ends_of_the_calendar_are_out_of_range(timestamp: datetime, out_of_range: bool) -> None:
+    """The aggregator refuses the same years (moving such times between zones overflows): the API must not
+    accept an event it could never count."""
+    corrected = correct_time(received_at=R, timestamp=timestamp, sent_at=None)
+    assert corrected.out_of_range is out_of_range
+    if out_of_range:
+        assert corrected.occurred_at == R

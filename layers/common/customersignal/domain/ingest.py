@@ -57,7 +57,7 @@ from customersignal.domain.events import (
     leaf,
 )
 from customersignal.domain.nul_text import NUL_MESSAGE, field_with_nul, holds_nul
-from customersignal.domain.timecorrect import MAX_FUTURE_SKEW, CorrectedTime, correct_time
+from customersignal.domain.timecorrect import FIRST_YEAR, LAST_YEAR, MAX_FUTURE_SKEW, CorrectedTime, correct_time
 
 _TRACE_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -270,7 +270,7 @@ def _time_problem(when: CorrectedTime, field: str) -> tuple[EventErrorCode, str,
     """Why the corrected time makes the event unacceptable (code, field, message), or None."""
     if when.out_of_range:
         message = (
-            f"{leaf(field)} and sent_at are so far apart that the corrected time falls outside years 1-9999; "
+            f"{leaf(field)} (corrected by sent_at when given) falls outside years {FIRST_YEAR}-{LAST_YEAR}; "
             "check the client's clock"
         )
         return EventErrorCode.INVALID_VALUE, field, message

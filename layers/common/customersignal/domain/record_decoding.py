@@ -12,8 +12,8 @@ from customersignal.domain.envelope import Envelope
 from customersignal.domain.events import EVENT_TYPE_MAX_LENGTH, IDENTITY_MAX_LENGTH, MAX_UTC_OFFSET
 from customersignal.domain.kafka_records import KafkaRecord
 from customersignal.domain.nul_text import NUL_MESSAGE, holds_nul
+from customersignal.domain.timecorrect import FIRST_YEAR, LAST_YEAR
 
-FIRST_YEAR, LAST_YEAR = 2, 9998
 ZERO = timedelta(0)
 
 

@@ -16,8 +16,8 @@ Classification, relative to ``received_at``:
   given this means the client claims the event happened over an hour after it sent it. Exactly 1 h is accepted;
 - more than ``LATE_AFTER`` (7 days) behind: accepted and flagged ``is_late``, so aggregates can treat it as a
   correction of closed buckets. Exactly 7 days is not late;
-- outside the calendar (a ``timestamp`` and ``sent_at`` millennia apart put the corrected time before year 1
-  or after 9999): ``out_of_range``, and the event is rejected rather than failing the request.
+- outside years 2 to 9998 (a ``timestamp`` at the calendar's ends, or a ``timestamp`` and ``sent_at`` millennia
+  apart): ``out_of_range``, and the event is rejected rather than failing the request or its aggregation.
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ from typing import NamedTuple
 
 MAX_FUTURE_SKEW = timedelta(hours=1)
 """How far past the server's receive time a corrected event time may lie (clock jitter, not real skew)."""
+
+FIRST_YEAR, LAST_YEAR = 2, 9998
+"""The corrected time must fall in these years: at the calendar's ends, moving a time between zones (buckets in
+the viewer's zone, Postgres's casts) overflows. The aggregator refuses the same range (record_decoding)."""
 
 LATE_AFTER = timedelta(days=7)
 """Events that occurred longer than this before they were received are late: accepted, and flagged."""
@@ -60,8 +64,12 @@ def correct_time(*, received_at: datetime, timestamp: datetime | None, sent_at: 
             return CorrectedTime(
                 occurred_at=received_at.astimezone(UTC), is_late=False, ahead_by=None, out_of_range=True
             )
-    if occurred_at.tzinfo is not UTC:
+    try:
         occurred_at = occurred_at.astimezone(UTC)
+    except OverflowError:  # year 1 east of UTC, or year 9999 west of it
+        occurred_at = datetime.min.replace(tzinfo=UTC)
+    if not FIRST_YEAR <= occurred_at.year <= LAST_YEAR:
+        return CorrectedTime(occurred_at=received_at.astimezone(UTC), is_late=False, ahead_by=None, out_of_range=True)
     ahead = occurred_at - received_at
     return CorrectedTime(
         occurred_at=occurred_at,
