@@ -26,6 +26,8 @@ DOCKER_ENGINE := $(shell docker info >/dev/null 2>&1 && echo yes)
 COMPOSE_PROFILE := $(if $(LOCALSTACK_AUTH_TOKEN),localstack,moto)
 
 export PATH := $(VENV)/bin:$(PATH)
+# The API's port as the stack scripts see it (environment, then .env, then the default)
+API_PORT_CMD := bash -c 'source infra/local/lib.sh && echo "$$API_PORT"'
 
 .PHONY: help packages test-packages setup tools services up down status migrate lint format typecheck unit integration test bench fuzz security chaos soak wipe \
   dashboard dashboard-test browser browser-sdk deploy-dashboard
@@ -119,12 +121,12 @@ endif
 	@$(MAKE) --no-print-directory dashboard
 	@$(STACK) up api esm scheduler
 	@echo; $(STACK) status $(if $(DOCKER_ENGINE),api esm scheduler,)
-	@key=$$(customersignal demo --quiet) && echo && \
+	@port=$$($(API_PORT_CMD)) && key=$$(customersignal demo --quiet) && echo && \
 	  echo "Demo tenant 'demo', project 'default'. A fresh ingest key (shown once): $$key" && \
-	  echo "Try: curl -s http://127.0.0.1:$${CS_API_PORT:-8000}/v1/events -H \"Authorization: Bearer $$key\" \\" && \
+	  echo "Try: curl -s http://127.0.0.1:$$port/v1/events -H \"Authorization: Bearer $$key\" \\" && \
 	  echo "       -H 'Content-Type: application/json' -d '{\"event_id\": \"'$$(cat /proc/sys/kernel/random/uuid)'\", \"event_type\": \"signup\", \"user_id\": \"u1\"}'"
-	@key=$$(customersignal demo --quiet --scopes read,admin) && echo && \
-	  echo "Dashboard: http://127.0.0.1:$${CS_API_PORT:-8000}/  sign in with this read+admin key (shown once): $$key"
+	@port=$$($(API_PORT_CMD)) && key=$$(customersignal demo --quiet --scopes read,admin) && echo && \
+	  echo "Dashboard: http://127.0.0.1:$$port/  sign in with this read+admin key (shown once): $$key"
 	@echo; echo "CustomerSignal is up. 'make status' checks it, 'make down' stops it."
 
 down: ## stop what `make up` started (only our own processes)

@@ -63,7 +63,8 @@ start() {
   fi
   setup
   [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$PGLOG" 2>/dev/null || true
-  as_pg "$BIN/pg_ctl" -D "$PGDATA" -l "$PGLOG" -w -t 60 start >/dev/null \
+  # -p: the port set now wins over the one written at initdb, so changing CS_PG_PORT later just works
+  as_pg "$BIN/pg_ctl" -D "$PGDATA" -l "$PGLOG" -o "-p $PG_PORT" -w -t 60 start >/dev/null \
     || { tail -n 20 "$PGLOG" >&2; die "postgres did not start (log: $PGLOG)"; }
   head -n 1 "$PGDATA/postmaster.pid" >"$(pidfile postgres)"
   bootstrap_roles

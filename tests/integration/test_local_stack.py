@@ -85,6 +85,18 @@ def test_up_refuses_a_port_held_by_someone_else_and_down_leaves_it_alone(scratch
         socket.create_connection(("127.0.0.1", port), timeout=2).close()  # the squatter still listens
 
 
+def test_postgres_follows_a_port_changed_after_its_first_start(scratch_env: dict[str, str]) -> None:
+    # Given Postgres initialised and started on one port, then stopped
+    assert stack(scratch_env, "up", "postgres").returncode == 0
+    assert stack(scratch_env, "down", "postgres").returncode == 0
+    # When the port setting changes (a .env edited after the first `make up`), it starts on the new one
+    moved = {**scratch_env, "CS_PG_PORT": str(free_port())}
+    started = stack(moved, "up", "postgres")
+    assert started.returncode == 0, started.stderr
+    assert f"127.0.0.1:{moved['CS_PG_PORT']}" in stack(moved, "status", "postgres").stdout
+    assert stack(moved, "down", "postgres").returncode == 0
+
+
 def test_status_explains_a_service_that_died(scratch_env: dict[str, str]) -> None:
     # Given Redis up, then killed behind the script's back
     assert stack(scratch_env, "up", "redis").returncode == 0
