@@ -2,10 +2,10 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { splitAtPartial } from '../lib/buckets';
-import { typeColor } from '../lib/colors';
 import { ChartLegend } from './ChartLegend';
 import { timeChartOptions } from './chartOptions';
 import { tooltipPlugin, type TooltipSource } from './chartTooltipPlugin';
+import { useTypeColors } from './TypeColors';
 
 export interface ChartSeries {
   label: string;
@@ -82,23 +82,26 @@ function plotData(xs: number[], series: ChartSeries[], partialFrom: number): uPl
 /**
  * uPlot in React. The plot is built once per shape (series names, zone, height, scale) and fed new
  * data with setData, so a 5-second refresh redraws the canvas in place: no remount, no flicker, and
- * the cursor and zoom stay where the user left them. Colours come from the type names (lib/colors.ts).
+ * the cursor and zoom stay where the user left them. Colours come from the page's TypeColors, and a
+ * change of colour (the catalog arriving) rebuilds the plot like a change of shape.
  */
 export function Chart({ xs, series, tz, partialFrom, height = 280, testId, initiallyHidden = [], threshold = null, pointTitle = '' }: ChartProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
-  const sourceRef = useRef<TooltipSource>({ xs, series, partialFrom, tz, hidden: new Set(), titlePrefix: pointTitle });
+  const typeColor = useTypeColors();
+  const sourceRef = useRef<TooltipSource>({ xs, series, partialFrom, tz, hidden: new Set(), titlePrefix: pointTitle, colors: typeColor });
   const [hidden, setHidden] = useState<Set<string>>(() => new Set(initiallyHidden));
   const [log, setLog] = useState(false);
   const labels = useMemo(() => series.map((s) => s.label), [series]);
-  const shape = JSON.stringify([labels, tz, height, log, threshold]);
-  sourceRef.current = { xs, series, partialFrom, tz, hidden, titlePrefix: pointTitle };
+  const colors = labels.map(typeColor);
+  const shape = JSON.stringify([labels, colors, tz, height, log, threshold]);
+  sourceRef.current = { xs, series, partialFrom, tz, hidden, titlePrefix: pointTitle, colors: typeColor };
 
   useEffect(() => {
     const host = hostRef.current;
     if (!host) return;
     const width = Math.max(200, Math.floor(host.clientWidth));
-    const lines = labels.map((label) => ({ label, color: typeColor(label), shown: !sourceRef.current.hidden.has(label) }));
+    const lines = labels.map((label, i) => ({ label, color: colors[i] as string, shown: !sourceRef.current.hidden.has(label) }));
     const options = timeChartOptions(lines, tz, { width, height }, log, threshold?.value ?? 0);
     options.plugins = [tooltipPlugin(sourceRef)];
     // Marked from uPlot's own draw hook, so an end-to-end test waits for pixels, not for React.
@@ -123,7 +126,7 @@ export function Chart({ xs, series, tz, partialFrom, height = 280, testId, initi
       plot.destroy();
       plotRef.current = null;
     };
-    // The shape string stands for labels, tz, height, scale and threshold; data changes go through setData below.
+    // The shape string stands for labels, colours, tz, height, scale and threshold; data changes go through setData below.
   }, [shape]);
 
   useEffect(() => {

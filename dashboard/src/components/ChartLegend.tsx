@@ -1,4 +1,4 @@
-import { typeColor } from '../lib/colors';
+import { useTypeColors } from './TypeColors';
 
 /** The chart's own legend: each type is a toggle (hidden types stay listed), plus the scale switch. */
 export function ChartLegend({ labels, hidden, onToggle, log, onLog, partial }: {
@@ -9,6 +9,7 @@ export function ChartLegend({ labels, hidden, onToggle, log, onLog, partial }: {
   onLog: (log: boolean) => void;
   partial: boolean;
 }) {
+  const typeColor = useTypeColors();
   return (
     <div className="chart-legend" data-testid="chart-legend">
       {labels.map((label) => {

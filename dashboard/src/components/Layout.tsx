@@ -4,6 +4,7 @@ import { useAlerts, useSession } from '../api/queries';
 import { useAuth } from '../auth/AuthContext';
 import { firingRules } from '../lib/alerts';
 import { pageTitle } from '../lib/titles';
+import { TypeColorsProvider } from './TypeColors';
 
 const NAV = [
   { to: '/', label: 'Overview', end: true },
@@ -72,7 +73,9 @@ export function Layout() {
         <SessionBadge />
       </header>
       <main className="content">
-        <Outlet />
+        <TypeColorsProvider>
+          <Outlet />
+        </TypeColorsProvider>
       </main>
     </div>
   );

@@ -1,6 +1,6 @@
 import type { RefObject } from 'react';
 import type uPlot from 'uplot';
-import { typeColor } from '../lib/colors';
+import type { TypeColors } from '../lib/colors';
 import { tooltipLeft, tooltipModel } from '../lib/chartTooltip';
 
 export interface TooltipSource {
@@ -10,10 +10,12 @@ export interface TooltipSource {
   tz: string;
   hidden: ReadonlySet<string>;
   titlePrefix: string;
+  /** The page's colours (components/TypeColors.tsx), handed in so the tooltip matches the lines. */
+  colors: TypeColors;
 }
 
 function render(tip: HTMLDivElement, source: TooltipSource, idx: number): boolean {
-  const lines = source.series.map((s) => ({ ...s, color: typeColor(s.label), shown: !source.hidden.has(s.label) }));
+  const lines = source.series.map((s) => ({ ...s, color: source.colors(s.label), shown: !source.hidden.has(s.label) }));
   const model = tooltipModel(idx, source.xs, lines, source.partialFrom, source.tz, source.titlePrefix);
   if (!model) return false;
   // Built with textContent: type names are user data and never go through innerHTML.

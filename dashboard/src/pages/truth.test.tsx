@@ -3,7 +3,7 @@
 import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AlertHistoryEntry, CatalogItem } from '../api/types';
-import { typeColor } from '../lib/colors';
+import { hashColor, PALETTE } from '../lib/colors';
 import { DETAILS, HISTORY, R1, SUMMARY } from '../test/alertFixtures';
 import { renderApp, sessionWith, stubApi, type Handler } from '../test/api';
 
@@ -71,13 +71,24 @@ describe('a firing alert', () => {
 });
 
 describe('the Overview table', () => {
+  const seen = (name: string, at: string) => ({ name, first_seen_at: at });
+  // error_raised was received first, so it has the first palette colour though checkout tops the table.
+  const catalog: Handler = (c) =>
+    c.path === '/v1/catalog' ? { status: 200, body: { event_types: [seen('checkout', '2026-12-02T00:00:00Z'), seen('error_raised', '2026-12-01T00:00:00Z')] } } : undefined;
+  const swatches = () => screen.getAllByTestId('top-type-row').map((r) => within(r).getByTestId('type-swatch').dataset.color);
+
   it('gives every type its own colour, and draws the filling hour of each sparkline dotted', async () => {
-    stubApi(reader, quiet, summary, series);
+    stubApi(reader, quiet, catalog, summary, series);
     renderApp('/');
-    const rows = await screen.findAllByTestId('top-type-row');
-    expect(rows.map((r) => within(r).getByTestId('type-swatch').dataset.color)).toEqual([typeColor('checkout'), typeColor('error_raised')]);
+    await waitFor(() => expect(swatches()).toEqual([PALETTE[1], PALETTE[0]]));
     await waitFor(() => expect(screen.getAllByTestId('sparkline-partial')).toHaveLength(2));
     expect(screen.getAllByRole('img')[0]?.getAttribute('aria-label')).toContain('so far: 40');
+  });
+
+  it('colours types by their names while the catalog is unavailable', async () => {
+    stubApi(reader, quiet, summary, series);
+    renderApp('/');
+    await waitFor(() => expect(swatches()).toEqual([hashColor('checkout'), hashColor('error_raised')]));
   });
 });
 

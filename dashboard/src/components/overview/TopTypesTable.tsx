@@ -1,9 +1,9 @@
 import { Link } from 'react-router-dom';
 import type { TopType } from '../../api/types';
-import { typeColor } from '../../lib/colors';
 import { formatNumber, formatShare } from '../../lib/format';
 import { ChangeBadge } from '../ChangeBadge';
 import { Sparkline } from '../Sparkline';
+import { useTypeColors } from '../TypeColors';
 
 /**
  * Top types of the last 24 h; `sparks` holds each type's hourly counts when they have arrived, and
@@ -15,6 +15,7 @@ export function TopTypesTable({ types, total, sparks, sparkPartialFrom }: {
   sparks: Map<string, number[]>;
   sparkPartialFrom: number;
 }) {
+  const typeColor = useTypeColors();
   return (
     <table className="table" data-testid="top-types">
       <thead>
