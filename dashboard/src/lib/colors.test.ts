@@ -45,13 +45,31 @@ describe('assignTypeColors', () => {
   });
 });
 
-/** WCAG relative luminance of #rrggbb. */
-function luminance(hex: string): number {
-  const [r, g, b] = [1, 3, 5].map((i) => {
+/** Linear-light sRGB channels of #rrggbb. */
+function linear(hex: string): [number, number, number] {
+  return [1, 3, 5].map((i) => {
     const c = parseInt(hex.slice(i, i + 2), 16) / 255;
     return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
   }) as [number, number, number];
+}
+
+/** WCAG relative luminance. */
+function luminance(hex: string): number {
+  const [r, g, b] = linear(hex);
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** OKLab (Björn Ottosson), where distance follows how different two colours look. */
+function oklab(hex: string): [number, number, number] {
+  const [r, g, b] = linear(hex);
+  const l = Math.cbrt(0.4122214708 * r + 0.5363325363 * g + 0.0514459929 * b);
+  const m = Math.cbrt(0.2119034982 * r + 0.6806995451 * g + 0.1073969566 * b);
+  const s = Math.cbrt(0.0883024619 * r + 0.2817188376 * g + 0.6299787005 * b);
+  return [
+    0.2104542553 * l + 0.793617785 * m - 0.0040720468 * s,
+    1.9779984951 * l - 2.428592205 * m + 0.4505937099 * s,
+    0.0259040371 * l + 0.7827717662 * m - 0.808675766 * s,
+  ];
 }
 
 describe('PALETTE', () => {
@@ -59,6 +77,14 @@ describe('PALETTE', () => {
     expect(PALETTE).toHaveLength(20);
     expect(new Set(PALETTE).size).toBe(20);
     for (const c of PALETTE) expect(1.05 / (luminance(c) + 0.05), c).toBeGreaterThanOrEqual(3);
+  });
+
+  it('keeps every two colours well apart (OKLab distance 0.06 or more; 0.02 is about the least visible)', () => {
+    const pairs = PALETTE.flatMap((a, i) => PALETTE.slice(i + 1).map((b) => [a, b] as const));
+    for (const [a, b] of pairs) {
+      const [p, q] = [oklab(a), oklab(b)];
+      expect(Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]), `${a} ${b}`).toBeGreaterThanOrEqual(0.06);
+    }
   });
 });
 
