@@ -138,6 +138,13 @@ export function useCatalog(filters: CatalogFilters) {
   });
 }
 
+const ALL_CATALOG: CatalogFilters = { status: '', q: '' };
+
+/** Every type in the catalog, unfiltered: one cached query shared by the pickers and the type colours. */
+export function useAllEventTypes() {
+  return useCatalog(ALL_CATALOG);
+}
+
 export function useCatalogItem(name: string) {
   const api = useApi();
   return useQuery({

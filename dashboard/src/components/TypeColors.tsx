@@ -1,8 +1,7 @@
 import { createContext, useContext, useMemo, type ReactNode } from 'react';
-import { useCatalog } from '../api/queries';
+import { useAllEventTypes } from '../api/queries';
 import { assignTypeColors, hashColor, type TypeColors } from '../lib/colors';
 
-const ALL_CATALOG = { status: '', q: '' } as const;
 
 // Outside the signed-in pages there is no catalog to read: names alone decide.
 const TypeColorsContext = createContext<TypeColors>(hashColor);
@@ -12,7 +11,7 @@ const TypeColorsContext = createContext<TypeColors>(hashColor);
  * catalog arrives every type has its name's colour; one render later, the catalog's.
  */
 export function TypeColorsProvider({ children }: { children: ReactNode }) {
-  const catalog = useCatalog(ALL_CATALOG);
+  const catalog = useAllEventTypes();
   const types = catalog.data?.event_types;
   const colors = useMemo(() => (types ? assignTypeColors(types) : hashColor), [types]);
   return <TypeColorsContext.Provider value={colors}>{children}</TypeColorsContext.Provider>;

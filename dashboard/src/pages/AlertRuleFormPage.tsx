@@ -1,15 +1,14 @@
 import { useMemo } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
-import { useAlertRule, useCatalog, useCreateAlertRule, useIsAdmin, useReplaceAlertRule } from '../api/queries';
+import { useAlertRule, useAllEventTypes, useCreateAlertRule, useIsAdmin, useReplaceAlertRule } from '../api/queries';
 import type { RuleDetail } from '../api/types';
 import { RuleForm } from '../components/alerts/RuleForm';
 import { QueryView } from '../components/StateViews';
 import { defaultRuleForm, ruleToForm } from '../lib/alertsForm';
 
-const ALL_CATALOG = { status: '', q: '' } as const;
 
 function useTypeOptions(): string[] {
-  const catalog = useCatalog(ALL_CATALOG);
+  const catalog = useAllEventTypes();
   return useMemo(() => (catalog.data?.event_types ?? []).map((t) => t.name), [catalog.data]);
 }
 

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { useCatalog, useEvents } from '../api/queries';
+import { useAllEventTypes, useEvents } from '../api/queries';
 import { EventsFilterForm } from '../components/events/EventsFilterForm';
 import { EventsTable } from '../components/events/EventsTable';
 import { Pager } from '../components/Pager';
@@ -10,7 +10,6 @@ import { useCursorPager } from '../hooks/useCursorPager';
 import { eventsFilterError, parseEventsFilters, serialiseEventsFilters, type EventsFilters } from '../lib/eventsFilters';
 import { browserTimeZone } from '../lib/time';
 
-const ALL_CATALOG = { status: '', q: '' } as const;
 
 export function EventsPage() {
   const tz = useMemo(browserTimeZone, []);
@@ -19,7 +18,7 @@ export function EventsPage() {
   const pager = useCursorPager();
   const invalid = eventsFilterError(filters);
   const events = useEvents(filters, pager.cursor, invalid === null);
-  const catalog = useCatalog(ALL_CATALOG);
+  const catalog = useAllEventTypes();
   const typeOptions = useMemo(() => (catalog.data?.event_types ?? []).map((t) => t.name), [catalog.data]);
   const loading = events.isPlaceholderData || events.isFetching;
 

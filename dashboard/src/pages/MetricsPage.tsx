@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { useCatalog, useSeries } from '../api/queries';
+import { useAllEventTypes, useSeries } from '../api/queries';
 import type { SeriesResponse } from '../api/types';
 import { Chart } from '../components/Chart';
 import { Freshness } from '../components/Freshness';
@@ -13,7 +13,6 @@ import { refreshMsFor, resolveRange, validateSeriesRange } from '../lib/range';
 import { denseSeries, orderByLabels, sumValues } from '../lib/series';
 import { browserTimeZone, formatDateTime } from '../lib/time';
 
-const ALL_CATALOG = { status: '', q: '' } as const;
 
 export function MetricsPage() {
   const browserTz = useMemo(browserTimeZone, []);
@@ -21,7 +20,7 @@ export function MetricsPage() {
   const filters = useMemo(() => parseMetricsFilters(params, browserTz), [params, browserTz]);
   const update = (patch: Partial<MetricsFilters>) => setParams(serialiseMetricsFilters({ ...filters, ...patch }), { replace: true });
 
-  const catalog = useCatalog(ALL_CATALOG);
+  const catalog = useAllEventTypes();
   const typeOptions = useMemo(() => (catalog.data?.event_types ?? []).map((t) => t.name), [catalog.data]);
 
   const now = Date.now();
