@@ -185,33 +185,36 @@ def test_a_retry_after_the_commit_but_before_the_redis_write_repairs_redis(
     assert hot.unique_users(str(ref.tenant_id), "signup", [minute_bucket(NOW)]) == 3
 
 
-def test_membership_rows_of_a_rolled_back_batch_are_sent_again(
+def test_a_rolled_back_batch_adds_no_users_and_a_retry_adds_them_once(
     agg_db: pg8000.native.Connection, pg_settings: Any
 ) -> None:
-    # Given a transaction that added two users' membership and then failed (rolled back)
+    # Given a transaction that counted two users' events and then failed (rolled back)
     from customersignal.adapters.pg_aggregation import PostgresAggregationStore
     from customersignal.adapters.postgres import connect
-    from customersignal.domain.aggregation import pre_aggregate
+    from customersignal.domain.record_decoding import DecodedRecord, decode_record
 
     ref = add_tenant(agg_db)
-    aggregate = pre_aggregate([envelope(ref, user="ann"), envelope(ref, user="bob")])
+    batch = [decode_record(r) for r in records([envelope(ref, user="ann"), envelope(ref, user="bob")])]
+    decoded = [d for d in batch if isinstance(d, DecodedRecord)]
     store = PostgresAggregationStore(lambda: connect(pg_settings))
 
-    def fail_after_metrics() -> None:
+    def fail_after_counting() -> None:
         with store.transaction() as tx:
-            tx.add_metrics(aggregate)
-            raise RuntimeError("the batch failed after its metrics")
+            assert len(tx.count_new_events(decoded).counted) == 2
+            raise RuntimeError("the batch failed after its counts")
 
     with pytest.raises(RuntimeError):
-        fail_after_metrics()
-    # When the batch is applied again, and then once more (the second time, the rows are known)
+        fail_after_counting()
+    # When the same events are counted again, and then once more (now as duplicates)
+    counted = []
     for _ in range(2):
         with store.transaction() as tx:
-            tx.add_metrics(aggregate)
+            counted.append(len(tx.count_new_events(decoded).counted))
     store.close()
-    # Then the users count: exact at every grain, from committed rows only
+    # Then the events and users count once at every grain, from committed work only
+    assert counted == [2, 0]
     for grain in ("minute", "hour", "day"):
-        assert minute_rows(agg_db, grain)[("signup", aggregate_bucket(grain))] == (4, 2)
+        assert minute_rows(agg_db, grain)[("signup", aggregate_bucket(grain))] == (2, 2)
 
 
 def aggregate_bucket(grain: str) -> Any:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from customersignal.domain.aggregation import BatchAggregate, BucketKey
+from customersignal.domain.aggregation import BucketKey
 from customersignal.domain.auth import ApiKeyRecord
 from customersignal.domain.deadletters import DeadLetter
 from customersignal.domain.envelope import Envelope
@@ -58,12 +58,12 @@ class TopicPartition:
 @dataclass(frozen=True)
 class TenantStanding:
     status: str  # active, suspended or deleted
-    project_ids: frozenset[uuid.UUID]
+    project_ids: frozenset[str]  # canonical text, as event rows carry them
 
 
 @dataclass(frozen=True)
 class StoredEvents:
-    claimed: set[tuple[uuid.UUID, uuid.UUID]]  # (tenant, event id) claimed by this batch: count exactly these
+    counted: list[DecodedRecord]  # records whose (tenant, event id) this batch claimed: now in the counts
     refused: list[tuple[DecodedRecord, str]]  # records Postgres refused to store, with its message
 
 
@@ -74,26 +74,21 @@ class AggregationTransaction(Protocol):
         """Lock each partition's fence (in the given order) and return its next unapplied offset (0 if new)."""
         ...
 
-    def tenant_standing(self, tenant_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, TenantStanding]:
-        """Only tenants that exist appear in the result."""
+    def tenant_standing(self, tenant_ids: Collection[str]) -> dict[str, TenantStanding]:
+        """Only tenants that exist appear in the result (ids in canonical text form)."""
         ...
 
-    def blocked_event_types(self, pairs: Collection[tuple[uuid.UUID, str]]) -> set[tuple[uuid.UUID, str]]: ...
+    def blocked_event_types(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]: ...
 
-    def store_new_events(self, records: Sequence[DecodedRecord]) -> StoredEvents:
-        """Claim each (tenant, event id) and store the raw event if the claim is new; return the new claims.
+    def count_new_events(self, records: Sequence[DecodedRecord]) -> StoredEvents:
+        """Claim each (tenant, event id); store the raw events whose claim is new, and add exactly those to
+        the counts and unique users (minute, hour and day), the packed minutes and the catalog.
 
         ``records`` holds each (tenant, event id) at most once. A record whose values Postgres refuses (a
-        data error) is neither claimed nor stored but returned in ``refused``; the others are stored as if
+        data error) is neither claimed nor stored but returned in ``refused``; the others are counted as if
         it had not been there. Any other error raises, and the transaction must not commit.
         """
         ...
-
-    def add_metrics(self, aggregate: BatchAggregate) -> None:
-        """Add counts and new unique users at minute, hour and day grain."""
-        ...
-
-    def update_catalog(self, aggregate: BatchAggregate) -> None: ...
 
     def record_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         """Idempotent per source (topic, partition, offset)."""

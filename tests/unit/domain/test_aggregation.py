@@ -1,4 +1,5 @@
-"""Pre-aggregation: buckets by corrected event time, unique users, catalog observations."""
+"""Buckets by corrected event time, and the identity unique users count (the batch's own pre-aggregation
+runs in Postgres: tests/integration/test_aggregator_staging.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from customersignal.domain.aggregation import BucketKey, json_type, minute_bucket, pre_aggregate, user_key
+from customersignal.domain.aggregation import minute_bucket, user_key
 from customersignal.domain.envelope import Envelope, EnvelopedEvent
 
 pytestmark = pytest.mark.unit
@@ -58,48 +59,3 @@ def test_minute_bucket_refuses_naive_times() -> None:
 )
 def test_user_key_prefers_the_user_id(user_id: str | None, anonymous_id: str | None, expected: str | None) -> None:
     assert user_key(user_id, anonymous_id) == expected
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [(None, "null"), (True, "boolean"), (0, "number"), (1.5, "number"), ("x", "string"), ({}, "object"), ([], "array")],
-)
-def test_json_type(value: Any, expected: str) -> None:
-    assert json_type(value) == expected
-
-
-def test_a_batch_collapses_into_one_counter_per_type_and_minute_by_event_time() -> None:
-    # Given five events: three signups in one minute (two users), one late signup, one checkout
-    minute = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-    late = minute - timedelta(days=8)
-    batch = [
-        envelope(minute + timedelta(seconds=1), user_id="u1"),
-        envelope(minute + timedelta(seconds=2), user_id="u1"),
-        envelope(minute + timedelta(seconds=59), user_id=None, anonymous_id="a9"),
-        envelope(late + timedelta(seconds=10)),
-        envelope(minute, "checkout", properties={"amount": 10, "coupon": None}),
-    ]
-    # When pre-aggregated
-    aggregate = pre_aggregate(batch)
-    tenant = str(TENANT)
-    # Then counts and unique users are per (tenant, type, minute of event time); late events get their own bucket
-    assert dict(aggregate.counts) == {
-        BucketKey(tenant, "signup", minute): 3,
-        BucketKey(tenant, "signup", late): 1,
-        BucketKey(tenant, "checkout", minute): 1,
-    }
-    assert aggregate.users[BucketKey(tenant, "signup", minute)] == {"u1", "anon-a9"}
-    assert aggregate.events == 5
-    # And the catalog learns property names and types, and when the types were seen
-    assert aggregate.properties[(tenant, "checkout")] == {"amount": {"number"}, "coupon": {"null"}}
-    assert aggregate.first_seen[(tenant, "signup")] == RECEIVED
-    # And when they happened, apart from when they arrived: the late signup is the first event
-    assert aggregate.first_event[(tenant, "signup")] == late + timedelta(seconds=10)
-    assert aggregate.last_event[(tenant, "signup")] == minute + timedelta(seconds=59)
-    assert aggregate.first_event[(tenant, "checkout")] == aggregate.last_event[(tenant, "checkout")] == minute
-
-
-def test_an_empty_batch_aggregates_to_nothing() -> None:
-    aggregate = pre_aggregate([])
-    assert aggregate.events == 0
-    assert not aggregate.counts

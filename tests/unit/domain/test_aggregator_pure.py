@@ -1,4 +1,4 @@
-"""The aggregator's pure parts: record decoding, roll-ups, the hot window and its Redis arguments."""
+"""The aggregator's pure parts: record decoding, buckets, the hot window and its Redis arguments."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from customersignal.adapters.hot_store import HotKeys, merge_arguments
-from customersignal.domain.aggregation import BucketKey, pre_aggregate, rollup, truncate
+from customersignal.domain.aggregation import BucketKey, truncate
 from customersignal.domain.deadletters import DeadLetter, DeadLetterReason
 from customersignal.domain.hot_window import HotUpdate, freshness_watermarks, hot_update, is_hot
 from customersignal.domain.kafka_records import KafkaRecord
-from customersignal.domain.record_decoding import DecodedRecord, decode_record
+from customersignal.domain.record_decoding import DecodedRecord, decode_record, row_of
 from tests.unit.domain.test_aggregation import RECEIVED, TENANT, envelope
 
 pytestmark = pytest.mark.unit
@@ -43,11 +43,16 @@ def test_undecodable_records_become_dead_letters_with_a_reason(
     assert mentions in result.error
 
 
-def test_a_valid_envelope_decodes_to_itself() -> None:
-    original = envelope(T)
+def test_a_valid_envelope_decodes_to_its_row() -> None:
+    original = envelope(T, properties={"plan": "pro"})
     result = decode_record(record(original.kafka_value()))
     assert isinstance(result, DecodedRecord)
-    assert result.envelope == original
+    assert result.row == row_of(original)
+    assert (result.row.tenant_id, result.row.occurred_at, result.row.properties_json) == (
+        str(TENANT),
+        T,
+        '{"plan":"pro"}',
+    )
 
 
 def test_dead_letter_error_text_is_bounded() -> None:
@@ -62,23 +67,6 @@ def test_truncate_to_each_grain(grain: str, expected: datetime) -> None:
     assert truncate(T, grain) == expected
 
 
-def test_rollup_sums_counts_and_unions_users() -> None:
-    # ann in two minutes of one hour is one unique user of that hour, not two
-    aggregate = pre_aggregate(
-        [envelope(T, user_id="ann"), envelope(T + timedelta(minutes=1), user_id="ann"), envelope(T, user_id="bob")]
-    )
-    counts, users = rollup(aggregate, "hour")
-    key = BucketKey(str(TENANT), "signup", T.replace(minute=0))
-    assert counts == {key: 3}
-    assert users == {key: {"ann", "bob"}}
-
-
-def test_property_names_outside_the_catalog_limits_are_counted_not_listed() -> None:
-    aggregate = pre_aggregate([envelope(T, properties={"": 1, "p" * 256: 2, "ok": 3})])
-    assert set(aggregate.properties[(str(TENANT), "signup")]) == {"ok"}
-    assert aggregate.events == 1
-
-
 @pytest.mark.parametrize(
     ("age", "hot"),
     [(timedelta(0), True), (timedelta(hours=48), True), (timedelta(hours=48, minutes=1), False)],
@@ -89,7 +77,11 @@ def test_the_hot_window_is_48_hours_of_minute_buckets(age: timedelta, hot: bool)
 
 def test_hot_update_keeps_only_hot_buckets_and_their_users() -> None:
     old = T - timedelta(days=3)
-    events = [envelope(T, user_id="ann"), envelope(old, user_id="bob"), envelope(T, user_id=None, anonymous_id="a")]
+    events = [
+        row_of(envelope(T, user_id="ann")),
+        row_of(envelope(old, user_id="bob")),
+        row_of(envelope(T, user_id=None, anonymous_id="a")),
+    ]
     totals = {BucketKey(str(TENANT), "signup", T): 7, BucketKey(str(TENANT), "signup", old): 1}
     update = hot_update(events, totals, {TENANT: RECEIVED}, T)
     assert update.totals == {BucketKey(str(TENANT), "signup", T): 7}
@@ -100,7 +92,7 @@ def test_hot_update_keeps_only_hot_buckets_and_their_users() -> None:
 def test_freshness_is_the_latest_received_time_per_tenant() -> None:
     later = envelope(T).model_copy(update={"received_at": RECEIVED + timedelta(seconds=5)})
     other = envelope(T).model_copy(update={"tenant_id": uuid.UUID(int=7)})
-    assert freshness_watermarks([envelope(T), later, other]) == {
+    assert freshness_watermarks(map(row_of, [envelope(T), later, other])) == {
         TENANT: RECEIVED + timedelta(seconds=5),
         uuid.UUID(int=7): RECEIVED,
     }

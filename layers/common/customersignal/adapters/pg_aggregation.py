@@ -14,7 +14,7 @@ from pg8000.exceptions import DatabaseError, InterfaceError
 
 from customersignal.adapters import pg_aggregation_sql as sql
 from customersignal.adapters.key_store import connection_lost
-from customersignal.adapters.pg_aggregation_tx import KnownMembers, PostgresAggregationTransaction
+from customersignal.adapters.pg_aggregation_tx import PostgresAggregationTransaction
 from customersignal.domain.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -28,17 +28,15 @@ class PostgresAggregationStore:
         self._connect = connect
         self._statement_timeout_ms = statement_timeout_ms
         self._connection: pg8000.native.Connection | None = None
-        self._known = KnownMembers()
+        self._count_staged: pg8000.native.PreparedStatement | None = None
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[PostgresAggregationTransaction]:
-        connection = self._ensure_connection()
+        connection, count_staged = self._ensure_connection()
         try:
             connection.run("BEGIN")
-            tx = PostgresAggregationTransaction(connection, self._known)
-            yield tx
+            yield PostgresAggregationTransaction(connection, count_staged)
             connection.run("COMMIT")
-            self._known.remember(tx.sent_members)
         except BaseException as error:
             self._abandon(connection, error)
             if isinstance(error, InterfaceError | OSError) or (
@@ -48,7 +46,7 @@ class PostgresAggregationStore:
             raise
 
     def close(self) -> None:
-        connection, self._connection = self._connection, None
+        connection, self._connection, self._count_staged = self._connection, None, None
         if connection is not None:
             with contextlib.suppress(InterfaceError, OSError, DatabaseError):
                 connection.close()
@@ -62,23 +60,27 @@ class PostgresAggregationStore:
             if isinstance(error, InterfaceError | OSError):
                 self.close()
 
-    def _ensure_connection(self) -> pg8000.native.Connection:
-        if self._connection is not None:
-            return self._connection
+    def _ensure_connection(self) -> tuple[pg8000.native.Connection, pg8000.native.PreparedStatement]:
+        if self._connection is not None and self._count_staged is not None:
+            return self._connection, self._count_staged
         try:
             connection = self._connect()
         except (InterfaceError, OSError, DatabaseError) as error:
             raise _unavailable(error) from error
         try:
             connection.run(f"SET statement_timeout = {int(self._statement_timeout_ms)}")
+            connection.run("SET TIME ZONE 'UTC'")  # buckets are UTC minutes, hours and days (date_trunc)
             # today's and the next days' raw-event partitions, so events do not pile up in the default one
             connection.run(sql.ENSURE_PARTITIONS)
+            connection.run(sql.CREATE_STAGE)
+            # planned once per connection, not once per batch
+            count_staged = connection.prepare(sql.COUNT_STAGED)
         except (InterfaceError, OSError, DatabaseError) as error:
             with contextlib.suppress(InterfaceError, OSError, DatabaseError):
                 connection.close()
             raise _unavailable(error) from error
-        self._connection = connection
-        return connection
+        self._connection, self._count_staged = connection, count_staged
+        return connection, count_staged
 
 
 def _unavailable(error: BaseException) -> Unavailable:

@@ -1,7 +1,8 @@
 """The aggregator's SQL, one statement per step of the batch transaction (see domain/batch_apply.py).
 
-Every statement takes its rows as one jsonb parameter; the comments on the tables (migrations 0002 and
-0003) explain the schema side of each step.
+The batch's events reach Postgres once, by COPY into a staging table; one set-based statement then does
+every effect they have (COUNT_STAGED). The small steps (fences, standing, dead letters, freshness) take
+their rows as one jsonb parameter. The comments on the tables (migrations) explain the schema side.
 """
 
 from __future__ import annotations
@@ -36,67 +37,70 @@ JOIN jsonb_to_recordset(CAST(:pairs AS jsonb)) AS r(t uuid, e text) ON et.tenant
 WHERE et.status = 'blocked'
 """
 
-# Claim the dedup key and store the raw event in one statement: only events whose claim is new are
-# stored, and the claimed keys come back so the caller counts exactly those.
-STORE_EVENTS = """
-WITH batch AS (
-    SELECT (r->>'p')::integer AS kafka_partition, (r->>'o')::bigint AS kafka_offset, r->'e' AS e
-    FROM jsonb_array_elements(CAST(:batch AS jsonb)) AS r
-), rows AS (
-    SELECT (e->>'tenant_id')::uuid AS tenant_id,
-           (e->>'project_id')::uuid AS project_id,
-           (e->'event'->>'event_id')::uuid AS event_id,
-           e->'event'->>'event_type' AS event_type,
-           e->'event'->>'user_id' AS user_id,
-           e->'event'->>'anonymous_id' AS anonymous_id,
-           (e->>'occurred_at')::timestamptz AS occurred_at,
-           (e->'event'->>'timestamp')::timestamptz AS client_timestamp,
-           (e->'event'->>'sent_at')::timestamptz AS sent_at,
-           (e->>'received_at')::timestamptz AS received_at,
-           COALESCE((e->>'is_late')::boolean, false) AS is_late,
-           COALESCE(e->'event'->'properties', '{}') AS properties,
-           COALESCE(e->'event'->'context', '{}') AS context,
-           e->>'trace_id' AS trace_id,
-           kafka_partition,
-           kafka_offset
-    FROM batch
-), claimed AS (
-    INSERT INTO event_dedup (tenant_id, event_id, received_at)
-    SELECT tenant_id, event_id, received_at FROM rows ORDER BY tenant_id, event_id
-    ON CONFLICT DO NOTHING
-    RETURNING tenant_id, event_id
-), stored AS (
-    -- DO NOTHING: a retry older than the dedup window may meet its own earlier row here
-    INSERT INTO events (tenant_id, project_id, event_id, event_type, user_id, anonymous_id, occurred_at,
-                        client_timestamp, sent_at, received_at, is_late, properties, context, trace_id,
-                        kafka_partition, kafka_offset)
-    SELECT r.* FROM rows r JOIN claimed c USING (tenant_id, event_id)
-    ON CONFLICT DO NOTHING
+# The batch's candidates (decoded, vetted, past the fence, first of each event id), loaded by COPY. A temp
+# table lives as long as the connection, and ON COMMIT DELETE ROWS empties it with every transaction (a
+# rollback empties it too), so each batch starts from an empty stage. ``i`` is the candidate's position.
+STAGE_COLUMNS = (
+    "i",
+    "tenant_id",
+    "project_id",
+    "event_id",
+    "event_type",
+    "user_id",
+    "anonymous_id",
+    "occurred_at",
+    "client_timestamp",
+    "sent_at",
+    "received_at",
+    "is_late",
+    "properties",
+    "context",
+    "trace_id",
+    "kafka_partition",
+    "kafka_offset",
 )
-SELECT tenant_id::text, event_id::text FROM claimed
+
+CREATE_STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS batch_stage (
+    i                 integer     NOT NULL,
+    tenant_id         uuid        NOT NULL,
+    project_id        uuid        NOT NULL,
+    event_id          uuid        NOT NULL,
+    event_type        text        NOT NULL,
+    user_id           text,
+    anonymous_id      text,
+    occurred_at       timestamptz NOT NULL,
+    client_timestamp  timestamptz,
+    sent_at           timestamptz,
+    received_at       timestamptz NOT NULL,
+    is_late           boolean     NOT NULL,
+    properties        jsonb       NOT NULL,
+    context           jsonb       NOT NULL,
+    trace_id          text        NOT NULL,
+    kafka_partition   integer     NOT NULL,
+    kafka_offset      bigint      NOT NULL
+) ON COMMIT DELETE ROWS
 """
 
+EMPTY_STAGE = "DELETE FROM batch_stage"
 
-def _metrics_ctes(grain: str) -> str:
-    # grain is one of three literals below, never input
+COPY_STAGE = f"COPY batch_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN"
+
+USER_KEY = "COALESCE(user_id, 'anon-' || anonymous_id)"
+SKETCH_PARAMETERS = "12, 5, -1, 1"  # log2m, regwidth, expthresh, sparseon: the metrics_* users column's typmod
+
+
+def _upsert_metrics(grain: str) -> str:
+    # grain is one of three literals below, never input. The sketch is merged (hll_union: idempotent per
+    # user), and unique_users kept as its estimate, so readers of a single bucket need no hll function.
     return f"""
-{grain}_c AS (
-    SELECT * FROM jsonb_to_recordset(CAST(:{grain}_counts AS jsonb)) AS r(t uuid, e text, b timestamptz, n bigint)
-), {grain}_new_users AS (
-    INSERT INTO metrics_{grain}_users (tenant_id, event_type, bucket_start, user_key)
-    SELECT t, e, b, u FROM jsonb_to_recordset(CAST(:{grain}_users AS jsonb)) AS r(t uuid, e text, b timestamptz, u text)
-    ON CONFLICT DO NOTHING
-    RETURNING tenant_id, event_type, bucket_start
-), {grain}_added_users AS (
-    SELECT tenant_id, event_type, bucket_start, count(*) AS n FROM {grain}_new_users GROUP BY 1, 2, 3
-), {grain}_upsert AS (
-    INSERT INTO metrics_{grain} AS m (tenant_id, event_type, bucket_start, event_count, unique_users)
-    SELECT c.t, c.e, c.b, c.n, COALESCE(a.n, 0)
-    FROM {grain}_c c
-    LEFT JOIN {grain}_added_users a ON a.tenant_id = c.t AND a.event_type = c.e AND a.bucket_start = c.b
-    ORDER BY c.t, c.e, c.b
+{grain}_upsert AS (
+    INSERT INTO metrics_{grain} AS m (tenant_id, event_type, bucket_start, event_count, unique_users, users)
+    SELECT t, e, b, n, round(hll_cardinality(u))::bigint, u FROM {grain}_c ORDER BY t, e, b
     ON CONFLICT (tenant_id, event_type, bucket_start) DO UPDATE
-    SET event_count = m.event_count + EXCLUDED.event_count, unique_users = m.unique_users + EXCLUDED.unique_users
+    SET event_count = m.event_count + EXCLUDED.event_count,
+        users = hll_union(m.users, EXCLUDED.users),
+        unique_users = round(hll_cardinality(hll_union(m.users, EXCLUDED.users)))::bigint
 )"""  # noqa: S608
 
 
@@ -104,7 +108,7 @@ def _metrics_ctes(grain: str) -> str:
 MINUTE_SERIES_CTES = """
 series_delta AS (
     SELECT k.t, k.e, k.h, array_agg(COALESCE(d.n, 0) ORDER BY g.i) AS counts
-    FROM (SELECT DISTINCT t, e, date_bin('1 hour', b, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS h FROM minute_c) k
+    FROM (SELECT DISTINCT t, e, date_trunc('hour', b) AS h FROM minute_c) k
     CROSS JOIN generate_series(0, 59) AS g(i)
     LEFT JOIN minute_c d ON d.t = k.t AND d.e = k.e AND d.b = k.h + g.i * interval '1 minute'
     GROUP BY k.t, k.e, k.h
@@ -117,47 +121,79 @@ series_delta AS (
     )
 )"""
 
-# Counts and exact unique users at the three grains, and the packed minutes, in one round trip (see the
-# metrics_* comments).
-ADD_METRICS = (
-    "WITH"
-    + ",".join(_metrics_ctes(grain) for grain in ("minute", "hour", "day"))
-    + ","
-    + MINUTE_SERIES_CTES
-    + "\nSELECT 1"
-)
-
 # first/last_seen_at: receive time; first/last_event_at: event time (migration 0007). LEAST and GREATEST
-# ignore NULL, and a replayed batch moves neither bound.
-UPSERT_TYPES = """
-INSERT INTO event_types AS et (tenant_id, project_id, name, first_seen_at, last_seen_at, first_event_at,
-                               last_event_at, volume_total)
-SELECT t, p, e, f, l, fe, le, n
-FROM jsonb_to_recordset(CAST(:catalog AS jsonb))
-     AS r(t uuid, p uuid, e text, f timestamptz, l timestamptz, fe timestamptz, le timestamptz, n bigint)
-ORDER BY t, e
-ON CONFLICT (tenant_id, name) DO UPDATE
-SET first_seen_at = LEAST(et.first_seen_at, EXCLUDED.first_seen_at),
-    last_seen_at = GREATEST(et.last_seen_at, EXCLUDED.last_seen_at),
-    first_event_at = LEAST(et.first_event_at, EXCLUDED.first_event_at),
-    last_event_at = GREATEST(et.last_event_at, EXCLUDED.last_event_at),
-    volume_total = et.volume_total + EXCLUDED.volume_total,
-    project_id = COALESCE(et.project_id, EXCLUDED.project_id),
-    updated_at = now()
-"""
+# ignore NULL, and a replayed batch moves neither bound. The project is the one of the type's first event.
+CATALOG_CTES = """
+types_c AS (
+    SELECT tenant_id AS t, event_type AS e, (array_agg(project_id ORDER BY i))[1] AS p,
+           min(received_at) AS f, max(received_at) AS l, min(occurred_at) AS fe, max(occurred_at) AS le,
+           count(*) AS n
+    FROM counted GROUP BY 1, 2
+), types_upsert AS (
+    INSERT INTO event_types AS et (tenant_id, project_id, name, first_seen_at, last_seen_at, first_event_at,
+                                   last_event_at, volume_total)
+    SELECT t, p, e, f, l, fe, le, n FROM types_c ORDER BY t, e
+    ON CONFLICT (tenant_id, name) DO UPDATE
+    SET first_seen_at = LEAST(et.first_seen_at, EXCLUDED.first_seen_at),
+        last_seen_at = GREATEST(et.last_seen_at, EXCLUDED.last_seen_at),
+        first_event_at = LEAST(et.first_event_at, EXCLUDED.first_event_at),
+        last_event_at = GREATEST(et.last_event_at, EXCLUDED.last_event_at),
+        volume_total = et.volume_total + EXCLUDED.volume_total,
+        project_id = COALESCE(et.project_id, EXCLUDED.project_id),
+        updated_at = now()
+), properties_c AS (
+    -- names of 1-255 characters (the catalog's CHECK); longer ones are counted, not listed
+    SELECT c.tenant_id AS t, c.event_type AS e, p.key AS name,
+           array_agg(DISTINCT jsonb_typeof(p.value) ORDER BY jsonb_typeof(p.value)) AS types,
+           max(c.received_at) AS s
+    FROM counted c CROSS JOIN LATERAL jsonb_each(c.properties) AS p
+    WHERE char_length(p.key) BETWEEN 1 AND 255
+    GROUP BY 1, 2, 3
+), properties_upsert AS (
+    INSERT INTO event_type_properties AS ep (tenant_id, event_type, property_name, observed_types,
+                                             first_seen_at, last_seen_at)
+    SELECT t, e, name, types, s, s FROM properties_c ORDER BY t, e, name
+    ON CONFLICT (tenant_id, event_type, property_name) DO UPDATE
+    SET observed_types = ARRAY(
+            SELECT DISTINCT kind FROM unnest(ep.observed_types || EXCLUDED.observed_types) AS kind ORDER BY kind
+        ),
+        last_seen_at = GREATEST(ep.last_seen_at, EXCLUDED.last_seen_at)
+)"""
 
-UPSERT_PROPERTIES = """
-INSERT INTO event_type_properties AS ep (tenant_id, event_type, property_name, observed_types, first_seen_at,
-                                         last_seen_at)
-SELECT t, e, name, types, s, s
-FROM jsonb_to_recordset(CAST(:properties AS jsonb)) AS r(t uuid, e text, name text, types text[], s timestamptz)
-ORDER BY t, e, name
-ON CONFLICT (tenant_id, event_type, property_name) DO UPDATE
-SET observed_types = ARRAY(
-        SELECT DISTINCT kind FROM unnest(ep.observed_types || EXCLUDED.observed_types) AS kind ORDER BY kind
-    ),
-    last_seen_at = GREATEST(ep.last_seen_at, EXCLUDED.last_seen_at)
-"""
+# Every effect of the staged batch in one statement, set-based: claim the dedup keys (a client retry is
+# counted once), store the raw events whose claim is new, and add exactly those to the counts and sketches
+# at three grains, the packed minutes and the catalog. Returns the positions of the counted candidates.
+# Buckets are UTC: the store's session runs in UTC, so date_trunc cuts UTC minutes, hours and days.
+COUNT_STAGED = f"""
+WITH claimed AS (
+    INSERT INTO event_dedup (tenant_id, event_id, received_at)
+    SELECT tenant_id, event_id, received_at FROM batch_stage ORDER BY tenant_id, event_id
+    ON CONFLICT DO NOTHING
+    RETURNING tenant_id, event_id
+), counted AS (
+    SELECT s.* FROM batch_stage s JOIN claimed c USING (tenant_id, event_id)
+), stored AS (
+    -- DO NOTHING: a retry older than the dedup window may meet its own earlier row here
+    INSERT INTO events (tenant_id, project_id, event_id, event_type, user_id, anonymous_id, occurred_at,
+                        client_timestamp, sent_at, received_at, is_late, properties, context, trace_id,
+                        kafka_partition, kafka_offset)
+    SELECT tenant_id, project_id, event_id, event_type, user_id, anonymous_id, occurred_at, client_timestamp,
+           sent_at, received_at, is_late, properties, context, trace_id, kafka_partition, kafka_offset
+    FROM counted
+    ON CONFLICT DO NOTHING
+), minute_c AS (
+    SELECT tenant_id AS t, event_type AS e, date_trunc('minute', occurred_at) AS b, count(*) AS n,
+           hll_add_agg(hll_hash_text({USER_KEY}), {SKETCH_PARAMETERS}) AS u
+    FROM counted GROUP BY 1, 2, 3
+), hour_c AS (
+    SELECT t, e, date_trunc('hour', b) AS b, sum(n)::bigint AS n, hll_union_agg(u) AS u FROM minute_c GROUP BY 1, 2, 3
+), day_c AS (
+    SELECT t, e, date_trunc('day', b) AS b, sum(n)::bigint AS n, hll_union_agg(u) AS u FROM hour_c GROUP BY 1, 2, 3
+),{",".join(_upsert_metrics(grain) for grain in ("minute", "hour", "day"))},
+{MINUTE_SERIES_CTES},
+{CATALOG_CTES}
+SELECT i FROM counted
+"""  # noqa: S608
 
 RECORD_DEAD_LETTERS = """
 INSERT INTO dead_letters (tenant_id, reason_code, error_text, source_topic, source_partition, source_offset,

@@ -1,11 +1,10 @@
 """The statements of one aggregator batch transaction, over a pg8000 connection the store opened.
 
-Each statement takes its rows as ONE jsonb parameter (``jsonb_to_recordset``/``jsonb_array_elements``):
-perf-limits.md §3 measured it as the fastest dedup-capable path for pg8000 (with TCP_NODELAY, which
-``postgres.connect`` sets), where ``executemany`` is one round trip per row. Raw events travel as the
-envelope bytes the producer wrote, so the client does no per-field conversion; Postgres parses them
-(``pg_store_events``: a record it refuses is set aside, not retried).
-Rows are sorted before each upsert so concurrent batches lock shared rows in one order.
+The events go in by COPY and are counted by one prepared statement (``pg_store_events``). The small steps
+take their rows as ONE jsonb parameter (``jsonb_to_recordset``): perf-limits.md §3 measured it as the
+fastest path for pg8000 (with TCP_NODELAY, which ``postgres.connect`` sets), where ``executemany`` is
+one round trip per row. Rows are sorted before each upsert so concurrent batches lock shared rows in one
+order.
 """
 
 from __future__ import annotations
@@ -20,35 +19,11 @@ import orjson
 import pg8000.native
 
 from customersignal.adapters import pg_aggregation_sql as sql
-from customersignal.adapters.pg_store_events import store_events
-from customersignal.domain.aggregation import GRAINS, BatchAggregate, BucketKey, rollup
+from customersignal.adapters.pg_store_events import stage_and_count
+from customersignal.domain.aggregation import BucketKey
 from customersignal.domain.deadletters import DeadLetter
 from customersignal.domain.record_decoding import DecodedRecord
 from customersignal.ports import StoredEvents, TenantStanding, TopicPartition
-
-MemberKey = tuple[str, str, str, datetime, str]  # grain, tenant, event type, bucket, user key
-
-
-class KnownMembers:
-    """Unique-user membership rows this container committed, so later batches need not send them again.
-
-    Membership rows are only ever inserted (a purge removes whole buckets once they are final), so a row
-    remembered here exists, and leaving it out of an insert changes nothing: it would have conflicted.
-    Users repeat across the minutes of an hour and the hours of a day, so most hour and day rows of a
-    busy tenant are skipped. Bounded: past ``max_entries`` it forgets everything (costing conflicts only).
-    """
-
-    def __init__(self, max_entries: int = 300_000) -> None:
-        self._known: set[MemberKey] = set()
-        self._max = max_entries
-
-    def __contains__(self, key: MemberKey) -> bool:
-        return key in self._known
-
-    def remember(self, keys: Collection[MemberKey]) -> None:
-        if len(self._known) + len(keys) > self._max:
-            self._known.clear()
-        self._known.update(keys)
 
 
 def _json(value: Any) -> str:
@@ -60,10 +35,9 @@ def _iso(moment: datetime) -> str:
 
 
 class PostgresAggregationTransaction:
-    def __init__(self, connection: pg8000.native.Connection, known: KnownMembers) -> None:
+    def __init__(self, connection: pg8000.native.Connection, count_staged: pg8000.native.PreparedStatement) -> None:
         self._db = connection
-        self._known = known
-        self.sent_members: list[MemberKey] = []  # remembered by the store once the transaction commits
+        self._count_staged = count_staged
 
     def lock_offsets(self, consumer_group: str, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
         if not partitions:
@@ -73,76 +47,23 @@ class PostgresAggregationTransaction:
         found = self._db.run(sql.LOCK_FENCES, group=consumer_group, partitions=rows)
         return {TopicPartition(topic, partition): offset for topic, partition, offset in found}
 
-    def tenant_standing(self, tenant_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, TenantStanding]:
+    def tenant_standing(self, tenant_ids: Collection[str]) -> dict[str, TenantStanding]:
         if not tenant_ids:
             return {}
-        found = self._db.run(sql.TENANT_STANDING, ids=[str(t) for t in tenant_ids])
+        found = self._db.run(sql.TENANT_STANDING, ids=sorted(tenant_ids))
         return {
-            uuid.UUID(tenant): TenantStanding(status, frozenset(uuid.UUID(p) for p in projects if p))
+            tenant: TenantStanding(status, frozenset(project for project in projects if project))
             for tenant, status, projects in found
         }
 
-    def blocked_event_types(self, pairs: Collection[tuple[uuid.UUID, str]]) -> set[tuple[uuid.UUID, str]]:
+    def blocked_event_types(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
         if not pairs:
             return set()
-        rows = _json([{"t": str(tenant), "e": name} for tenant, name in pairs])
-        return {(uuid.UUID(tenant), name) for tenant, name in self._db.run(sql.BLOCKED_TYPES, pairs=rows)}
+        rows = _json([{"t": tenant, "e": name} for tenant, name in pairs])
+        return {(tenant, name) for tenant, name in self._db.run(sql.BLOCKED_TYPES, pairs=rows)}
 
-    def store_new_events(self, records: Sequence[DecodedRecord]) -> StoredEvents:
-        return store_events(self._db, records)
-
-    def add_metrics(self, aggregate: BatchAggregate) -> None:
-        if not aggregate.counts:
-            return
-        params: dict[str, str] = {}
-        for grain in GRAINS:
-            counts, users = rollup(aggregate, grain)
-            params[f"{grain}_counts"] = _json(
-                [
-                    {"t": k.tenant_id, "e": k.event_type, "b": _iso(k.bucket_start), "n": n}
-                    for k, n in sorted(counts.items())
-                ]
-            )
-            rows = []
-            for k, members in sorted(users.items()):
-                for u in sorted(members):
-                    member = (grain, k.tenant_id, k.event_type, k.bucket_start, u)
-                    if member not in self._known:
-                        self.sent_members.append(member)
-                        rows.append({"t": k.tenant_id, "e": k.event_type, "b": _iso(k.bucket_start), "u": u})
-            params[f"{grain}_users"] = _json(rows)
-        self._db.run(sql.ADD_METRICS, **params)
-
-    def update_catalog(self, aggregate: BatchAggregate) -> None:
-        if not aggregate.first_seen:
-            return
-        types = [
-            {
-                "t": tenant,
-                "p": aggregate.project_of.get((tenant, name)),
-                "e": name,
-                "f": _iso(first),
-                "l": _iso(aggregate.last_seen[(tenant, name)]),
-                "fe": _iso(aggregate.first_event[(tenant, name)]),
-                "le": _iso(aggregate.last_event[(tenant, name)]),
-                "n": sum(n for k, n in aggregate.counts.items() if (k.tenant_id, k.event_type) == (tenant, name)),
-            }
-            for (tenant, name), first in sorted(aggregate.first_seen.items())
-        ]
-        self._db.run(sql.UPSERT_TYPES, catalog=_json(types))
-        properties = [
-            {
-                "t": tenant,
-                "e": name,
-                "name": prop,
-                "types": sorted(kinds),
-                "s": _iso(aggregate.last_seen[(tenant, name)]),
-            }
-            for (tenant, name), props in sorted(aggregate.properties.items())
-            for prop, kinds in sorted(props.items())
-        ]
-        if properties:
-            self._db.run(sql.UPSERT_PROPERTIES, properties=_json(properties))
+    def count_new_events(self, records: Sequence[DecodedRecord]) -> StoredEvents:
+        return stage_and_count(self._db, self._count_staged, records)
 
     def record_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         if not letters:

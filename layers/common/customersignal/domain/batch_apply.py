@@ -4,9 +4,10 @@ The order is what makes the promise hold:
 1. Decode every record. A record that cannot be decoded, or names an unknown or blocked tenant,
    project or event type, becomes a dead letter; the rest of the batch proceeds.
 2. In ONE store transaction: lock each partition's offset fence and skip records below it (a replayed
-   or overlapping batch changes nothing); claim (tenant, event id) dedup keys and store the raw events
-   whose claim is new (a client retry is counted once); add the pre-aggregated counts, unique users and
-   catalog entries of exactly those events; record the dead letters; advance freshness and the fences.
+   or overlapping batch changes nothing); stage the rest (COPY) and, in one set-based statement, claim
+   (tenant, event id) dedup keys, store the raw events whose claim is new (a client retry is counted
+   once), and add exactly those events to the counts, unique-user sketches and catalog; record the dead
+   letters; advance freshness and the fences.
    A record whose values Postgres refuses to store (the decoder catches every shape we know of) is
    set aside within the transaction and becomes a dead letter; the rest of the batch is stored.
 3. Still inside the transaction, publish the new dead letters to the DLQ topic and wait for the broker.
@@ -18,12 +19,14 @@ The order is what makes the promise hold:
 
 from __future__ import annotations
 
+import gc
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from customersignal.domain.aggregation import pre_aggregate
 from customersignal.domain.deadletters import DeadLetter, DeadLetterReason
 from customersignal.domain.errors import Unavailable
 from customersignal.domain.hot_window import bucket_keys, freshness_watermarks, hot_update
@@ -63,13 +66,18 @@ class AggregatorPorts:
 
 def apply_batch(records: Sequence[KafkaRecord], ports: AggregatorPorts, now: datetime) -> BatchOutcome:
     """``now`` bounds the hot window and measures the end-to-end latency."""
+    with collection_paused():
+        return _apply(records, ports, now)
+
+
+def _apply(records: Sequence[KafkaRecord], ports: AggregatorPorts, now: datetime) -> BatchOutcome:
     decoded: list[DecodedRecord] = []
     letters: list[DeadLetter] = []
     for item in map(decode_record, records):
-        if isinstance(item, DecodedRecord):
+        if type(item) is DecodedRecord:
             decoded.append(item)
         else:
-            letters.append(item)
+            letters.append(cast(DeadLetter, item))
     partitions = sorted({TopicPartition(r.topic, r.partition) for r in records})
 
     with ports.store.transaction() as tx:
@@ -81,32 +89,29 @@ def apply_batch(records: Sequence[KafkaRecord], ports: AggregatorPorts, now: dat
         countable, refused = _vet(decoded, tx)
         letters += refused
         candidates = _first_of_each_event([d for d in countable if is_new(d.record)])
-        stored = tx.store_new_events(candidates)
+        stored = tx.count_new_events(candidates)
         if stored.refused:
             letters += [_store_refusal(item, error) for item, error in stored.refused]
             refused_records = {item.record for item, _ in stored.refused}
             countable = [d for d in countable if d.record not in refused_records]
         new_letters = [letter for letter in letters if is_new(letter.record)]
-        counted = [d for d in candidates if (d.envelope.tenant_id, d.envelope.event.event_id) in stored.claimed]
-        aggregate = pre_aggregate(d.envelope for d in counted)
-        tx.add_metrics(aggregate)
-        tx.update_catalog(aggregate)
+        counted = stored.counted
         tx.record_dead_letters(new_letters)
-        envelopes = [d.envelope for d in countable]
-        freshness = tx.advance_freshness(freshness_watermarks(envelopes))
+        rows = [d.row for d in countable]
+        freshness = tx.advance_freshness(freshness_watermarks(rows))
         tx.advance_offsets(ports.consumer_group, _next_offsets(records))
-        totals = tx.minute_totals(bucket_keys(envelopes, now))
+        totals = tx.minute_totals(bucket_keys(rows, now))
         if new_letters:
             ports.dead_letters.publish(new_letters)
 
     hot_ok = True
-    update = hot_update(envelopes, totals, freshness, now)
+    update = hot_update(rows, totals, freshness, now)
     if not update.is_empty():
         try:
             ports.hot_store.apply(update)
         except Unavailable:
             hot_ok = False
-    oldest = min((d.envelope.received_at for d in counted), default=None)
+    oldest = min((d.row.received_at for d in counted), default=None)
     return BatchOutcome(
         records=len(records),
         counted=len(counted),
@@ -115,34 +120,49 @@ def apply_batch(records: Sequence[KafkaRecord], ports: AggregatorPorts, now: dat
         dead_lettered=len(new_letters),
         hot_store_updated=hot_ok,
         max_received_at_lag_s=None if oldest is None else (now - oldest).total_seconds(),
-        counted_types=frozenset((d.envelope.tenant_id, d.envelope.event.event_type) for d in counted),
+        counted_types=frozenset({(uuid.UUID(t), e) for t, e in {(d.row.tenant_id, d.row.event_type) for d in counted}}),
     )
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """A batch allocates tens of thousands of short-lived objects, all garbage when it ends; the cyclic
+    collector would walk them several times mid-batch (about 18 ms per 1,000 events, measured). Reference
+    counting still frees them; one collection pass runs when the collector is back on."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _vet(decoded: Sequence[DecodedRecord], tx: AggregationTransaction) -> tuple[list[DecodedRecord], list[DeadLetter]]:
     """Split decoded records into countable ones and dead letters (unknown or blocked owners and types)."""
-    standing = tx.tenant_standing({d.envelope.tenant_id for d in decoded})
+    standing = tx.tenant_standing({d.row.tenant_id for d in decoded})
     countable: list[DecodedRecord] = []
     refused: list[DeadLetter] = []
     for item in decoded:
-        letter = _owner_problem(item, standing.get(item.envelope.tenant_id))
+        letter = _owner_problem(item, standing.get(item.row.tenant_id))
         if letter is None:
             countable.append(item)
         else:
             refused.append(letter)
-    blocked = tx.blocked_event_types({(d.envelope.tenant_id, d.envelope.event.event_type) for d in countable})
+    blocked = tx.blocked_event_types({(d.row.tenant_id, d.row.event_type) for d in countable})
     if not blocked:
         return countable, refused
     kept: list[DecodedRecord] = []
     for item in countable:
-        envelope = item.envelope
-        if (envelope.tenant_id, envelope.event.event_type) in blocked:
+        row = item.row
+        if (row.tenant_id, row.event_type) in blocked:
             refused.append(
                 DeadLetter.of(
                     item.record,
                     DeadLetterReason.BLOCKED_EVENT_TYPE,
-                    f"event type {envelope.event.event_type!r} is blocked in the catalog",
-                    envelope.tenant_id,
+                    f"event type {row.event_type!r} is blocked in the catalog",
+                    uuid.UUID(row.tenant_id),
                 )
             )
         else:
@@ -151,32 +171,32 @@ def _vet(decoded: Sequence[DecodedRecord], tx: AggregationTransaction) -> tuple[
 
 
 def _store_refusal(item: DecodedRecord, error: str) -> DeadLetter:
-    return DeadLetter.of(item.record, DeadLetterReason.STORE_REFUSED, error, item.envelope.tenant_id)
+    return DeadLetter.of(item.record, DeadLetterReason.STORE_REFUSED, error, uuid.UUID(item.row.tenant_id))
 
 
 def _owner_problem(item: DecodedRecord, standing: TenantStanding | None) -> DeadLetter | None:
-    envelope = item.envelope
+    row = item.row
     if standing is None:
-        return DeadLetter.of(item.record, DeadLetterReason.UNKNOWN_TENANT, f"no tenant {envelope.tenant_id}")
+        return DeadLetter.of(item.record, DeadLetterReason.UNKNOWN_TENANT, f"no tenant {row.tenant_id}")
     if standing.status != ACTIVE:
         return DeadLetter.of(
-            item.record, DeadLetterReason.BLOCKED_TENANT, f"tenant is {standing.status}", envelope.tenant_id
+            item.record, DeadLetterReason.BLOCKED_TENANT, f"tenant is {standing.status}", uuid.UUID(row.tenant_id)
         )
-    if envelope.project_id not in standing.project_ids:
+    if row.project_id not in standing.project_ids:
         return DeadLetter.of(
             item.record,
             DeadLetterReason.UNKNOWN_PROJECT,
-            f"tenant has no project {envelope.project_id}",
-            envelope.tenant_id,
+            f"tenant has no project {row.project_id}",
+            uuid.UUID(row.tenant_id),
         )
     return None
 
 
 def _first_of_each_event(records: Iterable[DecodedRecord]) -> list[DecodedRecord]:
-    seen: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    seen: set[tuple[str, str]] = set()
     unique: list[DecodedRecord] = []
     for item in records:
-        key = (item.envelope.tenant_id, item.envelope.event.event_id)
+        key = (item.row.tenant_id, item.row.event_id)
         if key not in seen:
             seen.add(key)
             unique.append(item)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from customersignal.domain.aggregation import BucketKey, BucketKeys, minute_bucket, user_key
-from customersignal.domain.envelope import Envelope
+from customersignal.domain.event_row import EventRow
 
 HOT_WINDOW = timedelta(hours=48)
 
@@ -40,41 +40,41 @@ def is_hot(bucket_start: datetime, now: datetime, window: timedelta = HOT_WINDOW
 
 
 def hot_update(
-    envelopes: Iterable[Envelope],
+    rows: Iterable[EventRow],
     totals: Mapping[BucketKey, int],
     freshness: Mapping[uuid.UUID, datetime],
     now: datetime,
     window: timedelta = HOT_WINDOW,
 ) -> HotUpdate:
-    """The update for a batch: ``totals`` and ``freshness`` come from Postgres, users from the envelopes."""
+    """The update for a batch: ``totals`` and ``freshness`` come from Postgres, users from the rows."""
     update = HotUpdate(
         totals={key: total for key, total in totals.items() if is_hot(key.bucket_start, now, window)},
         freshness=dict(freshness),
     )
     keys, oldest = BucketKeys(), minute_bucket(now) - window
-    for envelope in envelopes:
-        key = keys.of(envelope)
-        who = user_key(envelope.event.user_id, envelope.event.anonymous_id)
+    for row in rows:
+        key = keys.of(row)
+        who = user_key(row.user_id, row.anonymous_id)
         if who is not None and key.bucket_start >= oldest:
             update.users[key].add(who)
     return update
 
 
-def bucket_keys(envelopes: Iterable[Envelope], now: datetime, window: timedelta = HOT_WINDOW) -> set[BucketKey]:
+def bucket_keys(rows: Iterable[EventRow], now: datetime, window: timedelta = HOT_WINDOW) -> set[BucketKey]:
     keys, oldest = BucketKeys(), minute_bucket(now) - window
-    return {key for key in map(keys.of, envelopes) if key.bucket_start >= oldest}
+    return {key for key in map(keys.of, rows) if key.bucket_start >= oldest}
 
 
-def freshness_watermarks(envelopes: Iterable[Envelope]) -> dict[uuid.UUID, datetime]:
+def freshness_watermarks(rows: Iterable[EventRow]) -> dict[uuid.UUID, datetime]:
     """Per tenant, the latest ``received_at`` applied: the tenant's events are complete up to it.
 
     A tenant's events share one partition (the Kafka key is the tenant id) and a partition is applied in
     order, so everything produced before this event has been applied. Events received just before it
     by another API container may still be in flight for up to the producer timeout (5 s).
     """
-    marks: dict[uuid.UUID, datetime] = {}
-    for envelope in envelopes:
-        current = marks.get(envelope.tenant_id)
-        if current is None or envelope.received_at > current:
-            marks[envelope.tenant_id] = envelope.received_at
-    return marks
+    marks: dict[str, datetime] = {}
+    for row in rows:
+        current = marks.get(row.tenant_id)
+        if current is None or row.received_at > current:
+            marks[row.tenant_id] = row.received_at
+    return {uuid.UUID(tenant): mark for tenant, mark in marks.items()}
