@@ -185,10 +185,10 @@ def test_a_retry_after_the_commit_but_before_the_redis_write_repairs_redis(
     assert hot.unique_users(str(ref.tenant_id), "signup", [minute_bucket(NOW)]) == 3
 
 
-def test_membership_rows_of_a_rolled_back_batch_are_sent_again(
+def test_users_of_a_rolled_back_batch_count_once_when_added_again(
     agg_db: pg8000.native.Connection, pg_settings: Any
 ) -> None:
-    # Given a transaction that added two users' membership and then failed (rolled back)
+    # Given a transaction that added two users to the sketches and then failed (rolled back)
     from customersignal.adapters.pg_aggregation import PostgresAggregationStore
     from customersignal.adapters.postgres import connect
     from customersignal.domain.aggregation import pre_aggregate
@@ -204,12 +204,12 @@ def test_membership_rows_of_a_rolled_back_batch_are_sent_again(
 
     with pytest.raises(RuntimeError):
         fail_after_metrics()
-    # When the batch is applied again, and then once more (the second time, the rows are known)
+    # When the batch is applied again, and then once more (its users are then in the sketches already)
     for _ in range(2):
         with store.transaction() as tx:
             tx.add_metrics(aggregate)
     store.close()
-    # Then the users count: exact at every grain, from committed rows only
+    # Then each user counts once at every grain (exact: two users are far below the explicit threshold)
     for grain in ("minute", "hour", "day"):
         assert minute_rows(agg_db, grain)[("signup", aggregate_bucket(grain))] == (4, 2)
 

@@ -14,7 +14,7 @@ from pg8000.exceptions import DatabaseError, InterfaceError
 
 from customersignal.adapters import pg_aggregation_sql as sql
 from customersignal.adapters.key_store import connection_lost
-from customersignal.adapters.pg_aggregation_tx import KnownMembers, PostgresAggregationTransaction
+from customersignal.adapters.pg_aggregation_tx import PostgresAggregationTransaction
 from customersignal.domain.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -28,17 +28,15 @@ class PostgresAggregationStore:
         self._connect = connect
         self._statement_timeout_ms = statement_timeout_ms
         self._connection: pg8000.native.Connection | None = None
-        self._known = KnownMembers()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[PostgresAggregationTransaction]:
         connection = self._ensure_connection()
         try:
             connection.run("BEGIN")
-            tx = PostgresAggregationTransaction(connection, self._known)
+            tx = PostgresAggregationTransaction(connection)
             yield tx
             connection.run("COMMIT")
-            self._known.remember(tx.sent_members)
         except BaseException as error:
             self._abandon(connection, error)
             if isinstance(error, InterfaceError | OSError) or (

@@ -6,6 +6,8 @@ Every statement takes its rows as one jsonb parameter; the comments on the table
 
 from __future__ import annotations
 
+from customersignal.adapters import pg_sketch
+
 CREATE_FENCES = """
 INSERT INTO consumer_offsets (consumer_group, topic, partition, next_offset)
 SELECT :group, t, p, 0 FROM jsonb_to_recordset(CAST(:partitions AS jsonb)) AS r(t text, p integer)
@@ -78,25 +80,25 @@ SELECT tenant_id::text, event_id::text FROM claimed
 
 
 def _metrics_ctes(grain: str) -> str:
-    # grain is one of three literals below, never input
+    # grain is one of three literals below, never input. A re-added user changes no register, so a replayed
+    # or very late event cannot count a user twice (migration 0009).
     return f"""
 {grain}_c AS (
     SELECT * FROM jsonb_to_recordset(CAST(:{grain}_counts AS jsonb)) AS r(t uuid, e text, b timestamptz, n bigint)
-), {grain}_new_users AS (
-    INSERT INTO metrics_{grain}_users (tenant_id, event_type, bucket_start, user_key)
-    SELECT t, e, b, u FROM jsonb_to_recordset(CAST(:{grain}_users AS jsonb)) AS r(t uuid, e text, b timestamptz, u text)
-    ON CONFLICT DO NOTHING
-    RETURNING tenant_id, event_type, bucket_start
-), {grain}_added_users AS (
-    SELECT tenant_id, event_type, bucket_start, count(*) AS n FROM {grain}_new_users GROUP BY 1, 2, 3
+), {grain}_sketch AS (
+    SELECT t, e, b, {pg_sketch.add_agg("u")} AS users
+    FROM jsonb_to_recordset(CAST(:{grain}_users AS jsonb)) AS r(t uuid, e text, b timestamptz, u text)
+    GROUP BY t, e, b
 ), {grain}_upsert AS (
-    INSERT INTO metrics_{grain} AS m (tenant_id, event_type, bucket_start, event_count, unique_users)
-    SELECT c.t, c.e, c.b, c.n, COALESCE(a.n, 0)
+    INSERT INTO metrics_{grain} AS m (tenant_id, event_type, bucket_start, event_count, unique_users, users)
+    SELECT c.t, c.e, c.b, c.n, COALESCE(hll_cardinality(s.users), 0)::bigint, COALESCE(s.users, {pg_sketch.empty()})
     FROM {grain}_c c
-    LEFT JOIN {grain}_added_users a ON a.tenant_id = c.t AND a.event_type = c.e AND a.bucket_start = c.b
+    LEFT JOIN {grain}_sketch s ON s.t = c.t AND s.e = c.e AND s.b = c.b
     ORDER BY c.t, c.e, c.b
     ON CONFLICT (tenant_id, event_type, bucket_start) DO UPDATE
-    SET event_count = m.event_count + EXCLUDED.event_count, unique_users = m.unique_users + EXCLUDED.unique_users
+    SET event_count = m.event_count + EXCLUDED.event_count,
+        users = hll_union(m.users, EXCLUDED.users),
+        unique_users = hll_cardinality(hll_union(m.users, EXCLUDED.users))::bigint
 )"""  # noqa: S608
 
 
@@ -117,7 +119,7 @@ series_delta AS (
     )
 )"""
 
-# Counts and exact unique users at the three grains, and the packed minutes, in one round trip (see the
+# Counts and unique-user sketches at the three grains, and the packed minutes, in one round trip (see the
 # metrics_* comments).
 ADD_METRICS = (
     "WITH"

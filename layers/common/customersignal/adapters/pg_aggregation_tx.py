@@ -26,30 +26,6 @@ from customersignal.domain.deadletters import DeadLetter
 from customersignal.domain.record_decoding import DecodedRecord
 from customersignal.ports import StoredEvents, TenantStanding, TopicPartition
 
-MemberKey = tuple[str, str, str, datetime, str]  # grain, tenant, event type, bucket, user key
-
-
-class KnownMembers:
-    """Unique-user membership rows this container committed, so later batches need not send them again.
-
-    Membership rows are only ever inserted (a purge removes whole buckets once they are final), so a row
-    remembered here exists, and leaving it out of an insert changes nothing: it would have conflicted.
-    Users repeat across the minutes of an hour and the hours of a day, so most hour and day rows of a
-    busy tenant are skipped. Bounded: past ``max_entries`` it forgets everything (costing conflicts only).
-    """
-
-    def __init__(self, max_entries: int = 300_000) -> None:
-        self._known: set[MemberKey] = set()
-        self._max = max_entries
-
-    def __contains__(self, key: MemberKey) -> bool:
-        return key in self._known
-
-    def remember(self, keys: Collection[MemberKey]) -> None:
-        if len(self._known) + len(keys) > self._max:
-            self._known.clear()
-        self._known.update(keys)
-
 
 def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
@@ -60,10 +36,8 @@ def _iso(moment: datetime) -> str:
 
 
 class PostgresAggregationTransaction:
-    def __init__(self, connection: pg8000.native.Connection, known: KnownMembers) -> None:
+    def __init__(self, connection: pg8000.native.Connection) -> None:
         self._db = connection
-        self._known = known
-        self.sent_members: list[MemberKey] = []  # remembered by the store once the transaction commits
 
     def lock_offsets(self, consumer_group: str, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
         if not partitions:
@@ -103,14 +77,13 @@ class PostgresAggregationTransaction:
                     for k, n in sorted(counts.items())
                 ]
             )
-            rows = []
-            for k, members in sorted(users.items()):
-                for u in sorted(members):
-                    member = (grain, k.tenant_id, k.event_type, k.bucket_start, u)
-                    if member not in self._known:
-                        self.sent_members.append(member)
-                        rows.append({"t": k.tenant_id, "e": k.event_type, "b": _iso(k.bucket_start), "u": u})
-            params[f"{grain}_users"] = _json(rows)
+            params[f"{grain}_users"] = _json(
+                [
+                    {"t": k.tenant_id, "e": k.event_type, "b": _iso(k.bucket_start), "u": u}
+                    for k, members in sorted(users.items())
+                    for u in sorted(members)
+                ]
+            )
         self._db.run(sql.ADD_METRICS, **params)
 
     def update_catalog(self, aggregate: BatchAggregate) -> None:
