@@ -54,6 +54,14 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$PG_USER') \gexec
 SELECT 'CREATE DATABASE $PG_DATABASE OWNER $PG_USER'
 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE') \gexec
 SQL
+  # hll is not a trusted extension: only a superuser (on RDS, rds_superuser) may create it. As a DBA would,
+  # create it once here, in template1 too, so every database made later (the tests' included) has it and
+  # migration 0009's CREATE EXTENSION IF NOT EXISTS finds it.
+  local db
+  for db in template1 "$PG_DATABASE"; do
+    as_pg "${psql[@]}" -d "$db" -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION IF NOT EXISTS hll' \
+      || die "cannot create the hll extension in $db: is postgresql-15-hll installed? (make packages)"
+  done
 }
 
 start() {

@@ -112,7 +112,7 @@ def test_a_postgres_restart_mid_stream_loses_and_doubles_nothing(
     assert db.run("SELECT sum(event_count)::int FROM metrics_minute") == [[distinct]]
     assert db.run("SELECT count(*)::int FROM events") == [[distinct]]
     assert db.run("SELECT sum(event_count)::int FROM metrics_day") == [[distinct]]
-    # (unique users too: the store skips membership rows it committed before, never ones rolled back)
+    # (unique users too: a sketch re-adds a user idempotently, and a rolled-back batch left no register set)
     for grain in ("minute", "hour", "day"):
         assert db.run(f"SELECT sum(unique_users)::int FROM metrics_{grain}") == [[users]], grain  # noqa: S608
     hot = RedisHotStore(redis_client, hot_keys)

@@ -7,6 +7,8 @@ their rows as one jsonb parameter. The comments on the tables (migrations) expla
 
 from __future__ import annotations
 
+from customersignal.adapters import pg_sketch as sketch
+
 CREATE_FENCES = """
 INSERT INTO consumer_offsets (consumer_group, topic, partition, next_offset)
 SELECT :group, t, p, 0 FROM jsonb_to_recordset(CAST(:partitions AS jsonb)) AS r(t text, p integer)
@@ -86,8 +88,6 @@ EMPTY_STAGE = "DELETE FROM batch_stage"
 
 COPY_STAGE = f"COPY batch_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN"
 
-USER_KEY = "COALESCE(user_id, 'anon-' || anonymous_id)"
-SKETCH_PARAMETERS = "12, 5, -1, 1"  # log2m, regwidth, expthresh, sparseon: the metrics_* users column's typmod
 
 
 def _upsert_metrics(grain: str) -> str:
@@ -183,7 +183,7 @@ WITH claimed AS (
     ON CONFLICT DO NOTHING
 ), minute_c AS (
     SELECT tenant_id AS t, event_type AS e, date_trunc('minute', occurred_at) AS b, count(*) AS n,
-           hll_add_agg(hll_hash_text({USER_KEY}), {SKETCH_PARAMETERS}) AS u
+           {sketch.add_agg(sketch.USER_KEY)} AS u
     FROM counted GROUP BY 1, 2, 3
 ), hour_c AS (
     SELECT t, e, date_trunc('hour', b) AS b, sum(n)::bigint AS n, hll_union_agg(u) AS u FROM minute_c GROUP BY 1, 2, 3
