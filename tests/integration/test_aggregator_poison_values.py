@@ -128,8 +128,9 @@ def test_each_value_postgres_refuses_is_one_dead_letter_and_the_rest_counts_once
     assert errors[6].startswith("tenant_id: must be a UUID")
     assert errors[7].startswith("occurred_at: UTC offset out of range")
     assert errors[11].startswith("event.user_id: must be at most 255 characters")
-    assert errors[8].startswith("event.properties: ") and errors[8].endswith("(JSON has no NaN or Infinity)")
-    assert errors[9].startswith("event.context: ") and errors[9].endswith("(JSON has no NaN or Infinity)")
+    for offset, field in ((8, "event.properties"), (9, "event.context")):
+        assert errors[offset].startswith(f"{field}: "), errors[offset]
+        assert errors[offset].endswith("(JSON has no NaN or Infinity)"), errors[offset]
     assert agg_db.run("SELECT next_offset FROM consumer_offsets") == [[len(values)]]
     # And the DLQ topic holds each letter once
     dlq = kafka_consume(make_ports.dlq_topic, 9)  # type: ignore[attr-defined]

@@ -89,7 +89,6 @@ EMPTY_STAGE = "DELETE FROM batch_stage"
 COPY_STAGE = f"COPY batch_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN"
 
 
-
 def _upsert_metrics(grain: str) -> str:
     # grain is one of three literals below, never input. The sketch is merged (hll_union: idempotent per
     # user), and unique_users kept as its estimate, so readers of a single bucket need no hll function.
