@@ -15,6 +15,7 @@ from customersignal.domain.auth import ApiKeyRecord
 from customersignal.domain.deadletters import DeadLetter
 from customersignal.domain.envelope import Envelope
 from customersignal.domain.hot_window import HotUpdate
+from customersignal.domain.property_catalog import PropertySightings
 from customersignal.domain.record_decoding import DecodedRecord
 from customersignal.domain.tracing import TraceContext
 
@@ -88,6 +89,10 @@ class AggregationTransaction(Protocol):
         data error) is neither claimed nor stored but returned in ``refused``; the others are counted as if
         it had not been there. Any other error raises, and the transaction must not commit.
         """
+        ...
+
+    def record_properties(self, sightings: PropertySightings) -> None:
+        """Add the property names and JSON types to the catalog (types already recorded stay)."""
         ...
 
     def record_dead_letters(self, letters: Sequence[DeadLetter]) -> None:

@@ -70,6 +70,9 @@ class PostgresAggregationStore:
         try:
             connection.run(f"SET statement_timeout = {int(self._statement_timeout_ms)}")
             connection.run("SET TIME ZONE 'UTC'")  # buckets are UTC minutes, hours and days (date_trunc)
+            # The batch statement groups into sketches; hashing those groups keeps one full hll state per
+            # group in memory (it spilled to disk at 77 groups), sorting keeps one at a time.
+            connection.run("SET enable_hashagg = off")
             # today's and the next days' raw-event partitions, so events do not pile up in the default one
             connection.run(sql.ENSURE_PARTITIONS)
             connection.run(sql.CREATE_STAGE)

@@ -140,28 +140,25 @@ types_c AS (
         volume_total = et.volume_total + EXCLUDED.volume_total,
         project_id = COALESCE(et.project_id, EXCLUDED.project_id),
         updated_at = now()
-), properties_c AS (
-    -- names of 1-255 characters (the catalog's CHECK); longer ones are counted, not listed
-    SELECT c.tenant_id AS t, c.event_type AS e, p.key AS name,
-           array_agg(DISTINCT jsonb_typeof(p.value) ORDER BY jsonb_typeof(p.value)) AS types,
-           max(c.received_at) AS s
-    FROM counted c CROSS JOIN LATERAL jsonb_each(c.properties) AS p
-    WHERE char_length(p.key) BETWEEN 1 AND 255
-    GROUP BY 1, 2, 3
-), properties_upsert AS (
-    INSERT INTO event_type_properties AS ep (tenant_id, event_type, property_name, observed_types,
-                                             first_seen_at, last_seen_at)
-    SELECT t, e, name, types, s, s FROM properties_c ORDER BY t, e, name
-    ON CONFLICT (tenant_id, event_type, property_name) DO UPDATE
-    SET observed_types = ARRAY(
-            SELECT DISTINCT kind FROM unnest(ep.observed_types || EXCLUDED.observed_types) AS kind ORDER BY kind
-        ),
-        last_seen_at = GREATEST(ep.last_seen_at, EXCLUDED.last_seen_at)
 )"""
+
+UPSERT_PROPERTIES = """
+INSERT INTO event_type_properties AS ep (tenant_id, event_type, property_name, observed_types, first_seen_at,
+                                         last_seen_at)
+SELECT t, e, name, types, s, s
+FROM jsonb_to_recordset(CAST(:properties AS jsonb)) AS r(t uuid, e text, name text, types text[], s timestamptz)
+ORDER BY t, e, name
+ON CONFLICT (tenant_id, event_type, property_name) DO UPDATE
+SET observed_types = ARRAY(
+        SELECT DISTINCT kind FROM unnest(ep.observed_types || EXCLUDED.observed_types) AS kind ORDER BY kind
+    ),
+    last_seen_at = GREATEST(ep.last_seen_at, EXCLUDED.last_seen_at)
+"""
 
 # Every effect of the staged batch in one statement, set-based: claim the dedup keys (a client retry is
 # counted once), store the raw events whose claim is new, and add exactly those to the counts and sketches
-# at three grains, the packed minutes and the catalog. Returns the positions of the counted candidates.
+# at three grains, the packed minutes and the catalog's event types (its properties: UPSERT_PROPERTIES,
+# sent only when new; see domain/property_catalog). Returns the positions of the counted candidates.
 # Buckets are UTC: the store's session runs in UTC, so date_trunc cuts UTC minutes, hours and days.
 COUNT_STAGED = f"""
 WITH claimed AS (

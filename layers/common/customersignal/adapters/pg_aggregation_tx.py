@@ -22,6 +22,7 @@ from customersignal.adapters import pg_aggregation_sql as sql
 from customersignal.adapters.pg_store_events import stage_and_count
 from customersignal.domain.aggregation import BucketKey
 from customersignal.domain.deadletters import DeadLetter
+from customersignal.domain.property_catalog import PropertySightings
 from customersignal.domain.record_decoding import DecodedRecord
 from customersignal.ports import StoredEvents, TenantStanding, TopicPartition
 
@@ -64,6 +65,15 @@ class PostgresAggregationTransaction:
 
     def count_new_events(self, records: Sequence[DecodedRecord]) -> StoredEvents:
         return stage_and_count(self._db, self._count_staged, records)
+
+    def record_properties(self, sightings: PropertySightings) -> None:
+        rows = [
+            {"t": tenant, "e": name, "name": prop, "types": sorted(kinds), "s": _iso(sightings.seen_at[(tenant, name)])}
+            for (tenant, name), props in sorted(sightings.kinds.items())
+            for prop, kinds in sorted(props.items())
+        ]
+        if rows:
+            self._db.run(sql.UPSERT_PROPERTIES, properties=_json(rows))
 
     def record_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         if not letters:

@@ -23,7 +23,7 @@ import gc
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
@@ -31,6 +31,7 @@ from customersignal.domain.deadletters import DeadLetter, DeadLetterReason
 from customersignal.domain.errors import Unavailable
 from customersignal.domain.hot_window import bucket_keys, freshness_watermarks, hot_update
 from customersignal.domain.kafka_records import KafkaRecord
+from customersignal.domain.property_catalog import KnownProperties
 from customersignal.domain.record_decoding import DecodedRecord, decode_record
 from customersignal.ports import (
     AggregationStore,
@@ -62,6 +63,7 @@ class AggregatorPorts:
     dead_letters: DeadLetterPublisher
     hot_store: HotStore
     consumer_group: str
+    known_properties: KnownProperties = field(default_factory=KnownProperties)  # one per container
 
 
 def apply_batch(records: Sequence[KafkaRecord], ports: AggregatorPorts, now: datetime) -> BatchOutcome:
@@ -96,6 +98,8 @@ def _apply(records: Sequence[KafkaRecord], ports: AggregatorPorts, now: datetime
             countable = [d for d in countable if d.record not in refused_records]
         new_letters = [letter for letter in letters if is_new(letter.record)]
         counted = stored.counted
+        sightings = ports.known_properties.sightings((d.row for d in counted), now)
+        tx.record_properties(sightings)
         tx.record_dead_letters(new_letters)
         rows = [d.row for d in countable]
         freshness = tx.advance_freshness(freshness_watermarks(rows))
@@ -103,6 +107,7 @@ def _apply(records: Sequence[KafkaRecord], ports: AggregatorPorts, now: datetime
         totals = tx.minute_totals(bucket_keys(rows, now))
         if new_letters:
             ports.dead_letters.publish(new_letters)
+    ports.known_properties.remember(sightings, now)
 
     hot_ok = True
     update = hot_update(rows, totals, freshness, now)

@@ -9,7 +9,7 @@ parsed and timezone-aware.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class EventRow(NamedTuple):
@@ -27,3 +27,4 @@ class EventRow(NamedTuple):
     trace_id: str
     properties_json: str
     context_json: str
+    properties: dict[str, Any]  # parsed: what the catalog learns from (property_catalog)

@@ -83,6 +83,7 @@ def row_of(envelope: Envelope) -> EventRow:
         envelope.trace_id,
         _jsonb_text("event.properties", event.properties),
         _jsonb_text("event.context", event.context),
+        event.properties,
     )
 
 

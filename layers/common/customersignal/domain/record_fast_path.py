@@ -25,7 +25,10 @@ from customersignal.domain.event_row import EventRow
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
 _TRACE_ID = re.compile(r"[0-9a-f]{32}").fullmatch
 _TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)").fullmatch
-_LONG_NUMBER = re.compile(rb"\d{19}").search
+# digits to "0", every other byte to " ": a run of 19 zeros is then a substring test (a regex scanning
+# for \d{19} costs about 20 times as much)
+_DIGITS_ONLY = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_NINETEEN_DIGITS = b"0" * 19
 _NUL = b"\\u0000"
 
 ENVELOPE_FIELDS = frozenset(
@@ -38,7 +41,7 @@ EVENT_FIELDS = frozenset(
 
 def fast_row(value: bytes) -> EventRow | None:
     """The row of a canonical envelope, or ``None`` when pydantic must decide."""
-    if _NUL in value or _LONG_NUMBER(value) is not None:
+    if _NUL in value or _NINETEEN_DIGITS in value.translate(_DIGITS_ONLY):
         return None
     try:
         envelope = orjson.loads(value)
@@ -96,6 +99,7 @@ def fast_row(value: bytes) -> EventRow | None:
         trace_id,
         orjson.dumps(properties).decode(),
         orjson.dumps(context).decode(),
+        properties,
     )
 
 
