@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import datetime
 
 from customersignal.domain.record_decoding import DecodedRecord
+from customersignal.domain.record_fast_path import NULL
 
-NULL = "\\N"
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -25,10 +24,6 @@ def copy_text(value: str) -> str:
 
 def _optional_text(value: str | None) -> str:
     return NULL if value is None else copy_text(value)
-
-
-def _optional_time(value: datetime | None) -> str:
-    return NULL if value is None else value.isoformat()
 
 
 def _json(value: str) -> str:
@@ -51,10 +46,7 @@ def copy_lines(records: Sequence[DecodedRecord]) -> bytes:
                     copy_text(row.event_type),
                     _optional_text(row.user_id),
                     _optional_text(row.anonymous_id),
-                    row.occurred_at.isoformat(),
-                    _optional_time(row.client_timestamp),
-                    _optional_time(row.sent_at),
-                    row.received_at.isoformat(),
+                    row.copy_times,
                     "t" if row.is_late else "f",
                     _json(row.properties_json),
                     _json(row.context_json),

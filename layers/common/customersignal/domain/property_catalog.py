@@ -59,19 +59,26 @@ class KnownProperties:
         found: dict[TypeKey, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         seen_at: dict[TypeKey, datetime] = {}
         known_of: dict[TypeKey, dict[str, set[str]] | None] = {}
+        # events of one type mostly repeat one shape (names and value types): look at each shape once
+        shapes: set[tuple[TypeKey, tuple[str, ...], tuple[type, ...]]] = set()
         for row in rows:
             key = (row.tenant_id, row.event_type)
+            if key not in seen_at or row.received_at > seen_at[key]:
+                seen_at[key] = row.received_at
+            properties = row.properties
+            shape = (key, tuple(properties), tuple(map(type, properties.values())))
+            if shape in shapes:
+                continue
+            shapes.add(shape)
             if key not in known_of:
                 refreshed_at = self._refreshed_at.get(key)
                 due = refreshed_at is None or now - refreshed_at >= REFRESH_AFTER
                 known_of[key] = None if due else self._kinds.get(key, {})
             known = known_of[key]
-            for name, value in row.properties.items():
+            for name, value in properties.items():
                 kind = json_type(value)
                 if known is None or kind not in known.get(name, ()):
                     found[key][name].add(kind)
-            if key not in seen_at or row.received_at > seen_at[key]:
-                seen_at[key] = row.received_at
         kinds = {
             key: {name: kinds for name, kinds in names.items() if 0 < len(name) <= PROPERTY_NAME_MAX_LENGTH}
             for key, names in found.items()

@@ -20,7 +20,7 @@ from customersignal.domain.event_row import EventRow
 from customersignal.domain.events import EVENT_TYPE_MAX_LENGTH, IDENTITY_MAX_LENGTH, MAX_UTC_OFFSET
 from customersignal.domain.kafka_records import KafkaRecord
 from customersignal.domain.nul_text import NUL_MESSAGE, holds_nul
-from customersignal.domain.record_fast_path import fast_row
+from customersignal.domain.record_fast_path import NULL, fast_row
 from customersignal.domain.timecorrect import FIRST_YEAR, LAST_YEAR
 
 ZERO = timedelta(0)
@@ -68,6 +68,7 @@ def row_of(envelope: Envelope) -> EventRow:
     """The row of a validated envelope; ``ValueError`` for what jsonb cannot hold (NaN, Infinity), which
     pydantic's JSON reader lets through."""
     event = envelope.event
+    times = (envelope.occurred_at, event.timestamp, event.sent_at, envelope.received_at)
     return EventRow(
         str(envelope.tenant_id),
         str(envelope.project_id),
@@ -84,6 +85,7 @@ def row_of(envelope: Envelope) -> EventRow:
         _jsonb_text("event.properties", event.properties),
         _jsonb_text("event.context", event.context),
         event.properties,
+        "\t".join(NULL if t is None else t.isoformat() for t in times),
     )
 
 

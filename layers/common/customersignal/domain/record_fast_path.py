@@ -30,6 +30,7 @@ _TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\
 _DIGITS_ONLY = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
 _NINETEEN_DIGITS = b"0" * 19
 _NUL = b"\\u0000"
+NULL = "\\N"  # COPY text format
 
 ENVELOPE_FIELDS = frozenset(
     {"v", "tenant_id", "project_id", "received_at", "occurred_at", "is_late", "trace_id", "event"}
@@ -100,6 +101,7 @@ def fast_row(value: bytes) -> EventRow | None:
         orjson.dumps(properties).decode(),
         orjson.dumps(context).decode(),
         properties,
+        f"{envelope['occurred_at']}\t{timestamp or NULL}\t{sent_at or NULL}\t{envelope['received_at']}",
     )
 
 
