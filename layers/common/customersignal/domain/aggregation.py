@@ -2,8 +2,8 @@
 
 A batch of events collapses into far fewer counter rows (one per tenant, event type and minute), which
 is what makes one set-based upsert per batch cheap (perf-limits.md §2-§3). Unique users are kept as
-sets per bucket; the stores decide how to merge them (exact membership rows in Postgres, HyperLogLog in
-Redis). Buckets use the corrected event time, so late events land in (and amend) past buckets.
+sets per bucket; the stores decide how to merge them (hll sketches in Postgres, HyperLogLog in Redis).
+Buckets use the corrected event time, so late events land in (and amend) past buckets.
 """
 
 from __future__ import annotations
