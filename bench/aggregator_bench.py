@@ -107,8 +107,8 @@ def make_events(tenants: list[tuple[uuid.UUID, uuid.UUID]]) -> list[list[KafkaRe
 
 def reset(db: pg8000.native.Connection) -> None:
     db.run(
-        "TRUNCATE events, event_dedup, metrics_minute, metrics_minute_users, metrics_hour, metrics_hour_users,"
-        " metrics_day, metrics_day_users, event_type_properties, consumer_offsets, tenant_freshness, bench_raw"
+        "TRUNCATE events, event_dedup, metrics_minute, metrics_hour, metrics_day,"
+        " event_type_properties, consumer_offsets, tenant_freshness, bench_raw"
     )
     db.run("DELETE FROM event_types")
 

@@ -11,7 +11,7 @@ benchmark text: 10 M raw events, 30 days of minute buckets for 50 event types, 3
   floored to the hour), 6.48 M rows, with diurnal counts (peak at 15:00 UTC) that fall off with the type's
   rank and the tenant's size; metrics_hour and metrics_day are exactly the sums of the minutes'
   event_count; unique_users is plausible only (at most the count, a fraction of the minutes' sum for an
-  hour or a day). The membership tables (metrics_*_users) stay empty: count series do not read them.
+  hour or a day). The users sketches stay empty (hll_empty): count series do not read them.
 * events: 10 M raw events over the same 30 days in the daily partitions, time-ordered as the aggregator
   would write them; tenants 50/30/20 %, types skewed to the popular ranks, users from 50,000 ids (10 %
   anonymous), properties like ``{"plan": "pro", "amount": 42, "currency": "EUR"}``. They are not the

@@ -1,9 +1,9 @@
 """The maintenance Lambda, on a schedule: keep the pipeline's own tables bounded.
 
-Adds the coming days' raw-event partitions, prunes dedup claims and unique-user membership older than
-8 days, and (with ``CS_EVENTS_RETENTION_DAYS``) drops raw-event partitions past the retention. Every step
-commits in chunks, so a run cut short by the time limit has done part of the work and the next run finishes
-it. The same steps as ``customersignal maintain`` (``pipeline_maintenance.run_maintenance``).
+Adds the coming days' raw-event partitions, prunes dedup claims older than 8 days, and (with
+``CS_EVENTS_RETENTION_DAYS``) drops raw-event partitions past the retention. Every step commits in
+chunks, so a run cut short by the time limit has done part of the work and the next run finishes it.
+The same steps as ``customersignal maintain`` (``pipeline_maintenance.run_maintenance``).
 """
 
 from __future__ import annotations

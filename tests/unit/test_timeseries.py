@@ -13,7 +13,6 @@ from customersignal.domain.query_params import QueryParams
 from customersignal.domain.timeseries import (
     SparseSeries,
     bucket_minutes,
-    check_unique_users_reachable,
     dense_values,
     epoch_ms,
     from_epoch_ms,
@@ -67,18 +66,6 @@ def test_fixed_intervals_cover_from_and_to_and_pick_their_grain() -> None:
     assert (days.grain, days.native_unique, len(days.starts_ms)) == ("day", True, 2)
     _, month = plan("1m", "2026-01-01T00:00:00Z", "2026-01-31T00:00:00Z")
     assert len(month.starts_ms) == 30 * 1440
-
-
-def test_unique_users_of_non_native_buckets_need_membership_that_is_kept() -> None:
-    now = datetime(2026, 1, 20, tzinfo=UTC)
-    query, recent = plan("5m", "2026-01-19T00:00:00Z", "2026-01-19T01:00:00Z", metric="unique_users")
-    check_unique_users_reachable(query, recent, now)
-    query, old = plan("5m", "2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z", metric="unique_users")
-    with pytest.raises(MalformedRequest) as refused:
-        check_unique_users_reachable(query, old, now)
-    assert refused.value.code == "unique_users_unavailable"
-    query, native = plan("1m", "2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z", metric="unique_users")
-    check_unique_users_reachable(query, native, now)  # stored per minute: always exact
 
 
 def test_the_hot_part_starts_at_a_bucket_and_sums_its_minutes() -> None:

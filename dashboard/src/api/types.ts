@@ -65,6 +65,8 @@ export interface SummaryResponse {
   previous_total: number;
   change_pct: number | null;
   event_types_seen: number;
+  /** Distinct users in [from, to): the union of the range's HyperLogLog sketches (exact up to 320). */
+  unique_users_in_range: number;
   top_types: TopType[];
   freshness: Freshness;
 }

@@ -42,7 +42,7 @@ const summary: Handler = (c) =>
     ? {
         status: 200,
         body: {
-          from: 'x', to: 'y', previous_from: 'x', previous_to: 'y', total: 60, previous_total: 60, change_pct: 0, event_types_seen: 3,
+          from: 'x', to: 'y', previous_from: 'x', previous_to: 'y', total: 60, previous_total: 60, change_pct: 0, event_types_seen: 3, unique_users_in_range: 7,
           top_types: ['signup', 'search', 'add_to_cart'].map((t) => ({ event_type: t, count: 20, previous_count: 20, change_pct: 0 })),
           freshness,
         },

@@ -16,7 +16,7 @@ const summary: Handler = (c) =>
     ? {
         status: 200,
         body: {
-          from: 'x', to: 'y', previous_from: 'x', previous_to: 'y', total: 30, previous_total: 10, change_pct: 200, event_types_seen: 2,
+          from: 'x', to: 'y', previous_from: 'x', previous_to: 'y', total: 30, previous_total: 10, change_pct: 200, event_types_seen: 2, unique_users_in_range: 12,
           top_types: [
             { event_type: 'checkout', count: 20, previous_count: 5, change_pct: 300 },
             { event_type: 'error_raised', count: 10, previous_count: 5, change_pct: 100 },

@@ -76,8 +76,9 @@ def metrics_series(ctx: RequestContext) -> Response:
 def metrics_summary(ctx: RequestContext) -> Response:
     principal = reader(ctx)
     start, end, limit = metrics_read.parse_summary_range(params(ctx))
+    deps = get_dashboard_deps()
     result = metrics_read.metrics_summary(
-        principal.tenant_id, start, end, limit, store=get_dashboard_deps().metrics, now=datetime.now(UTC)
+        principal.tenant_id, start, end, limit, store=deps.metrics, users=deps.metrics, now=datetime.now(UTC)
     )
     return answer(ctx, result)
 

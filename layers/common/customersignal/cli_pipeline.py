@@ -3,7 +3,7 @@
     customersignal rebuild-hot                     # restore Redis's 48 h window from Postgres
     customersignal dlq list [--reason R] [--tenant ID] [--all]
     customersignal dlq replay [--id N ...] [--reason R] [--tenant ID] [--dry-run]
-    customersignal maintain [--events-retention-days N]   # prune dedup and membership, add/expire partitions
+    customersignal maintain [--events-retention-days N]   # prune dedup claims, add/expire partitions
 
 Long commands report progress on stderr and a summary on stdout. Ctrl-C stops them between steps; every
 step is idempotent, so running the command again finishes the job and loses nothing.
@@ -148,7 +148,7 @@ def register(
     upkeep = command(
         nouns,
         "maintain",
-        "prune dedup keys and unique-user membership past 8 days; add (and expire) partitions",
+        "prune dedup keys past 8 days; add (and expire) partitions",
         maintain,
     )
     upkeep.add_argument(

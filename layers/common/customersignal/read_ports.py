@@ -19,6 +19,7 @@ from customersignal.domain.dashboard_models import (
     KeyOut,
 )
 from customersignal.domain.explorer import EventFilter, LetterFilter
+from customersignal.domain.range_users import GrainSpan
 from customersignal.domain.timeseries import DenseRun, Metric, SeriesPlan, SparseSeries
 
 
@@ -34,6 +35,12 @@ class MetricsReader(Protocol):
         ...
 
     def freshness(self, tenant_id: uuid.UUID) -> datetime | None: ...
+
+
+class RangeUsers(Protocol):
+    def unique_users(self, tenant_id: uuid.UUID, cover: Sequence[GrainSpan]) -> int:
+        """Distinct users of any event type in the spans' stored buckets: the union of their sketches."""
+        ...
 
 
 class HotCounts(Protocol):

@@ -3,8 +3,12 @@
 Reads one hour of the window at a time (bounded memory, and a natural unit of progress) and merges it
 with the same idempotent script the aggregator uses, so a rebuild can run while the aggregator runs,
 be interrupted, and be run again: every merge only moves values towards Postgres's.
-Unique users are rebuilt from the exact membership rows (metrics_minute_users), so the HyperLogLogs
-come back as if the events had been counted live.
+Unique users are rebuilt from the raw events, which hold every counted event with its user (the
+aggregator stores exactly the events it counts, and raw-event retention is at least 8 days, longer than
+the 48 h window). Postgres's own sketches cannot be used: a Redis HyperLogLog (PFADD) and an hll sketch
+hash users differently and lay out their registers differently, so neither converts into the other.
+Feeding the same user keys to PFADD makes the HyperLogLogs come back as if the events had been counted
+live.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from datetime import datetime, timedelta
 
 import pg8000.native
 
+from customersignal.adapters import pg_sketch
 from customersignal.domain.aggregation import BucketKey
 from customersignal.domain.hot_window import HOT_WINDOW, HotUpdate
 
@@ -22,10 +27,13 @@ HOUR_COUNTS = """
 SELECT tenant_id::text, event_type, bucket_start, event_count FROM metrics_minute
 WHERE bucket_start >= :start AND bucket_start < :end
 """
-HOUR_USERS = """
-SELECT tenant_id::text, event_type, bucket_start, user_key FROM metrics_minute_users
-WHERE bucket_start >= :start AND bucket_start < :end
-"""
+# the minute bucket and user key exactly as the aggregator computes them (domain.aggregation)
+HOUR_USERS = f"""
+SELECT DISTINCT tenant_id::text, event_type, date_bin('1 minute', occurred_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'),
+       {pg_sketch.USER_KEY}
+FROM events
+WHERE occurred_at >= :start AND occurred_at < :end
+"""  # noqa: S608 - pg_sketch's constant, not input
 FRESHNESS = "SELECT tenant_id::text, complete_up_to FROM tenant_freshness"
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 import pg8000.native
 
+from customersignal.adapters import pg_sketch
 from customersignal.domain.alert_evaluation import (
     AppliedStep,
     Delivery,
@@ -59,14 +60,15 @@ LEFT JOIN metrics_minute m
    AND m.bucket_start >= w.window_end - CAST(:width AS interval) AND m.bucket_start < w.window_end
 GROUP BY w.k ORDER BY w.k
 """
-USER_WINDOWS = """
-SELECT w.k, count(DISTINCT m.user_key)::bigint
+# the union of the window's minute sketches (migration 0009): exact up to 320 users, ~1.6 % above
+USER_WINDOWS = f"""
+SELECT w.k, {pg_sketch.union_cardinality("m.users")}
 FROM unnest(CAST(:ends AS timestamptz[])) WITH ORDINALITY AS w(window_end, k)
-LEFT JOIN metrics_minute_users m
+LEFT JOIN metrics_minute m
     ON m.tenant_id = :tenant AND m.event_type = :event_type
    AND m.bucket_start >= w.window_end - CAST(:width AS interval) AND m.bucket_start < w.window_end
 GROUP BY w.k ORDER BY w.k
-"""
+"""  # noqa: S608 - pg_sketch's constant, not input
 ENSURE_STATE = "INSERT INTO alert_states (rule_id, tenant_id) VALUES (:rule, :tenant) ON CONFLICT DO NOTHING"
 # changed_at moves only with the state, to the transaction's now(): the history row's created_at (migration 0008)
 UPDATE_STATE = """

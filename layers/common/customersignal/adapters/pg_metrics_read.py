@@ -1,5 +1,6 @@
-"""``MetricsReader`` on Postgres: series from metrics_minute/hour/day (and their membership tables for
-distinct users), totals per type, and the freshness watermark; all under the tenant's RLS.
+"""``MetricsReader`` and ``RangeUsers`` on Postgres: series from metrics_minute/hour/day (their hll
+sketches for distinct users), totals per type, unique users over a range, and the freshness watermark;
+all under the tenant's RLS.
 
 Each series comes back as two int arrays cast to text ("{1,2,3}"): bucket numbers and values, parsed by
 orjson (a month of minutes for ten types is 432,000 points; one text value per type parses an order of
@@ -11,7 +12,8 @@ magnitude faster than a row per point through the driver). Postgres computes the
   LIMIT-free branch per event type, so each is an index-only scan of the covering primary key in key
   order (migration 0004) and nothing is sorted;
 * otherwise (5m, local days, hours of :30 zones) by ``width_bucket`` over the very boundaries the domain
-  computed, so SQL and Python never disagree about where a bucket starts.
+  computed, so SQL and Python never disagree about where a bucket starts; unique users are then the
+  cardinality of the union of each bucket's stored sketches.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from typing import Any
 
 import orjson
 
+from customersignal.adapters import pg_sketch
 from customersignal.adapters.pg_tenant import TenantDatabase
+from customersignal.domain.range_users import GrainSpan
 from customersignal.domain.timeseries import GRAIN_WIDTH, DenseRun, Metric, SeriesPlan, SparseSeries, from_epoch_ms
 
 MINUTE_MS, HOUR_MS = 60_000, 3_600_000
@@ -99,12 +103,8 @@ class PostgresMetricsReader:
                 "width_s": int(GRAIN_WIDTH[plan.grain].total_seconds()),
             }
         else:
-            table, value = (
-                (f"metrics_{plan.grain}", "sum(event_count)::bigint")
-                if metric == "count"
-                else (f"metrics_{plan.grain}_users", "count(DISTINCT user_key)")
-            )
-            sql = bucketed_sql(table, value)
+            value = "sum(event_count)::bigint" if metric == "count" else pg_sketch.union_cardinality("users")
+            sql = bucketed_sql(f"metrics_{plan.grain}", value)
             params |= {"event_types": list(event_types), "bounds": [b for b in plan.boundaries_ms if b <= until_ms]}
         with self._db.transaction(tenant_id) as db:
             rows = db.run(sql, tenant=tenant_id, **params)
@@ -137,6 +137,22 @@ class PostgresMetricsReader:
                 TYPE_TOTALS, tenant=tenant_id, start=start, end=end, end_minutes_1=first_hour, start_minutes_2=last_hour
             )
         return {name: int(total) for name, total in rows}
+
+    def unique_users(self, tenant_id: uuid.UUID, cover: Sequence[GrainSpan]) -> int:
+        """One statement: the union of every event type's sketches in each span's table."""
+        if not cover:
+            return 0
+        parts = [
+            f"SELECT users FROM metrics_{span.grain} WHERE tenant_id = :tenant"
+            f" AND bucket_start >= :start_{n} AND bucket_start < :end_{n}"
+            for n, span in enumerate(cover)
+        ]
+        sql = f"SELECT {pg_sketch.union_cardinality('users')} FROM ({' UNION ALL '.join(parts)}) spans"
+        params = {f"start_{n}": span.start for n, span in enumerate(cover)}
+        params |= {f"end_{n}": span.end for n, span in enumerate(cover)}
+        with self._db.transaction(tenant_id) as db:
+            rows = db.run(sql, tenant=tenant_id, **params)
+        return int(rows[0][0])
 
     def freshness(self, tenant_id: uuid.UUID) -> datetime | None:
         with self._db.transaction(tenant_id) as db:

@@ -1,9 +1,9 @@
-"""Keep the pipeline's own tables bounded: the dedup window, unique-user membership, raw-event partitions.
+"""Keep the pipeline's own tables bounded: the dedup window and the raw-event partitions.
 
 - ``event_dedup`` keeps (tenant, event id) claims for ``DEDUP_WINDOW`` (8 days, by received time): the
   promise is at least 7 days, and a day of slack covers clock skew and a slow job.
-- ``metrics_*_users`` membership is needed only while a bucket can still change; a bucket older than the
-  lateness horizon (the same 8 days) keeps its final ``unique_users`` and loses its membership rows.
+- Unique users need no pruning: each metrics row holds a bounded HyperLogLog sketch (migration 0009),
+  which replaced the membership rows this job used to delete after 8 days.
 - ``events`` gets today's and the next two days' partitions (the aggregator also does this at start), and
   with a retention set, loses its daily partitions older than that (a whole table dropped at once, no
   row-by-row delete). The retention cannot be shorter than the lateness horizon (8 days): a late event
@@ -40,19 +40,7 @@ DELETE FROM event_dedup d USING doomed WHERE d.tenant_id = doomed.tenant_id AND 
 """
 
 
-def _prune_members(grain: str) -> str:
-    return f"""
-WITH doomed AS (
-    SELECT ctid FROM metrics_{grain}_users WHERE bucket_start < :before LIMIT :chunk FOR UPDATE SKIP LOCKED
-)
-DELETE FROM metrics_{grain}_users m USING doomed WHERE m.ctid = doomed.ctid
-"""  # noqa: S608 - grain is one of three literals
-
-
-STEPS: list[tuple[str, str]] = [
-    ("event_dedup", PRUNE_DEDUP),
-    *((f"metrics_{grain}_users", _prune_members(grain)) for grain in ("minute", "hour", "day")),
-]
+STEPS: list[tuple[str, str]] = [("event_dedup", PRUNE_DEDUP)]
 ENSURE_PARTITIONS = """
 SELECT ensure_event_partitions((now() AT TIME ZONE 'UTC')::date, (now() AT TIME ZONE 'UTC')::date + 2)
 """

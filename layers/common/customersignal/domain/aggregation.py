@@ -1,7 +1,8 @@
 """Buckets: the minute, hour and day an event is counted in. Pure.
 
 Postgres pre-aggregates each batch itself, set-based from the staged rows (adapters/pg_aggregation_sql);
-these are the same rules for what Python still computes: the hot window's keys and users in Redis.
+these are the same rules for what Python still computes: the hot window's keys and users in Redis
+(HyperLogLog there, hll sketches in Postgres).
 Buckets use the corrected event time (``occurred_at``), so late events land in (and amend) past buckets.
 """
 

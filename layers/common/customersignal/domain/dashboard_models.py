@@ -72,6 +72,10 @@ class SummaryResponse(BaseModel):
     previous_total: int
     change_pct: float | None
     event_types_seen: int
+    unique_users_in_range: int = Field(
+        description="Distinct users of any event type in [from, to): the union of the stored HyperLogLog sketches "
+        "(exact up to 320 users, about 1.6 % standard error above). Read from Postgres, seconds behind live."
+    )
     top_types: list[TypeChange]
     freshness: Freshness
 

@@ -5,8 +5,13 @@ Hot and cold. Postgres holds every count exactly; Redis holds the last 48 h of m
 from Postgres totals after each commit. A count series reads Postgres up to the first bucket at or
 after the hot store's coverage start, and Redis from there (a refreshing dashboard then costs Postgres
 nothing for its live hour). The boundary is a bucket start, so no bucket mixes sources. If Redis
-cannot answer, the whole series comes from Postgres. Unique users always come from Postgres: the
-HyperLogLogs in Redis are approximate, and the dashboard promises exact numbers.
+cannot answer, the whole series comes from Postgres. Unique users always come from Postgres, whose
+hll sketches are the record (Redis's PFADD HyperLogLogs estimate the same users with other hashes and
+registers, so the two cannot be unioned; docs/aggregation.md, "Unique users: two estimators").
+
+The summary's unique users over the whole range are the union of the sketches covering it
+(``range_users.range_cover``), from Postgres like the summary's counts: the newest seconds that only the
+hot window holds yet are not in it.
 """
 
 from __future__ import annotations
@@ -25,17 +30,17 @@ from customersignal.domain.dashboard_models import (
 from customersignal.domain.errors import Unavailable
 from customersignal.domain.hot_window import HOT_WINDOW
 from customersignal.domain.query_params import QueryParams, invalid
+from customersignal.domain.range_users import range_cover
 from customersignal.domain.timeseries import (
     SeriesPlan,
     SeriesQuery,
     bucket_minutes,
-    check_unique_users_reachable,
     dense_values,
     from_epoch_ms,
     hot_boundary,
     plan_series,
 )
-from customersignal.read_ports import HotCounts, MetricsReader
+from customersignal.read_ports import HotCounts, MetricsReader, RangeUsers
 
 HOT_MARGIN = timedelta(hours=1)  # the oldest hour hashes expire first: stay clear of the window's edge
 MAX_SUMMARY_RANGE = timedelta(days=400)
@@ -45,7 +50,6 @@ def metrics_series(
     tenant_id: uuid.UUID, query: SeriesQuery, *, store: MetricsReader, hot: HotCounts, now: datetime
 ) -> SeriesResponse:
     plan = plan_series(query)
-    check_unique_users_reachable(query, plan, now)
     boundary = _hot_start(plan, hot, now) if query.metric == "count" else None
     hot_part: dict[str, dict[datetime, int]] | None = None
     if boundary is not None:
@@ -98,7 +102,14 @@ def parse_summary_range(params: QueryParams) -> tuple[datetime, datetime, int]:
 
 
 def metrics_summary(
-    tenant_id: uuid.UUID, start: datetime, end: datetime, limit: int, *, store: MetricsReader, now: datetime
+    tenant_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    limit: int,
+    *,
+    store: MetricsReader,
+    users: RangeUsers,
+    now: datetime,
 ) -> SummaryResponse:
     previous_start = start - (end - start)
     current = store.type_totals(tenant_id, start, end)
@@ -114,6 +125,7 @@ def metrics_summary(
         previous_total=previous_total,
         change_pct=change_pct(total, previous_total),
         event_types_seen=sum(1 for count in current.values() if count),
+        unique_users_in_range=users.unique_users(tenant_id, range_cover(start, end)),
         top_types=[
             TypeChange(
                 event_type=name,

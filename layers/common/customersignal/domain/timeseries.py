@@ -5,8 +5,8 @@ Buckets follow the request's time zone: 1h and 1d buckets start at local hours a
 day in Europe/Paris is 23 or 25 hours long around DST, and an hour in Asia/Kolkata starts at :30 UTC.
 The answer is read from the coarsest stored grain (minute, hour or day, all UTC) whose boundaries every
 bucket boundary falls on, so each bucket is an exact sum of stored buckets. Unique users do not add up
-across buckets: they come from the stored column when the grain *is* the bucket, and otherwise from a
-COUNT(DISTINCT) over the membership rows, which are kept for the lateness horizon only (8 days).
+across buckets: they come from the stored column when the grain *is* the bucket, and otherwise from the
+union of the stored buckets' hll sketches, which are kept as long as the metrics rows.
 """
 
 from __future__ import annotations
@@ -29,9 +29,6 @@ GRAIN_WIDTH: dict[Grain, timedelta] = {
     "day": timedelta(days=1),
 }
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# `customersignal maintain` prunes membership rows whose bucket is over 8 days old; a day's margin
-# keeps a "last 7 days" range (which starts at a local hour or midnight before now - 7 d) answerable
-MEMBERSHIP_HORIZON = timedelta(days=8) - timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -156,18 +153,6 @@ def coarsest_grain(boundaries_ms: list[int]) -> Grain:
     if all(b % 3_600_000 == 0 for b in boundaries_ms):
         return "hour"
     return "minute"
-
-
-def check_unique_users_reachable(query: SeriesQuery, plan: SeriesPlan, now: datetime) -> None:
-    if query.metric == "unique_users" and not plan.native_unique and plan.start < now - MEMBERSHIP_HORIZON:
-        raise MalformedRequest(
-            code="unique_users_unavailable",
-            message=(
-                f"unique users at {query.interval.name} in {query.tz.key} are exact only for the last 8 days; "
-                "for older ranges use 1m, or 1h/1d in a zone whose hours/days fall on UTC hours/days"
-            ),
-            field="from",
-        )
 
 
 def hot_boundary(plan: SeriesPlan, hot_covered_from: datetime | None) -> int | None:
