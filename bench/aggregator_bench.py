@@ -24,15 +24,16 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from multiprocessing import Pool
 
 import pg8000.native
 import redis
 from aggregator_report import write_batch_cost, write_results
-from bench_data import Batch, Dataset, datasets
-from bench_db import migrated_database
+from bench_data import REALISTIC_SPAN, Batch, Dataset, datasets
+from bench_db import migrated_database, reset
 from bench_results import Run
 from pg_probe import ServerCost, ServerMeter, backend_pid, cpu_ns
 
@@ -49,13 +50,6 @@ from customersignal.settings import PlatformSettings
 DATABASE = "customersignal_bench"
 ROUNDS = 3
 CASES = ("aggregator", "aggregator_2p", "copy", "store", "redis")
-# Set up before a run and read by the aggregator, never written by it: kept by ``reset``. Every other
-# table in the schema is emptied, so a table a migration adds is emptied without being listed here.
-KEPT_TABLES = frozenset({"alembic_version", "tenants", "projects", "api_keys", "alert_rules", "webhook_endpoints"})
-SCHEMA_TABLES = """
-SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-"""
 BASELINE_TABLE = """
 CREATE TABLE IF NOT EXISTS bench_raw (
     tenant_id uuid NOT NULL, event_id uuid NOT NULL, event_type text NOT NULL, user_id text,
@@ -80,16 +74,6 @@ class Sample:
     inserted_per_event: float | None = None
     wal_bytes_per_event: float | None = None
     rows_by_table: dict[str, float] = field(default_factory=dict)
-
-
-def tables_to_reset(tables: Iterable[str]) -> list[str]:
-    return sorted(set(tables) - KEPT_TABLES)
-
-
-def reset(db: pg8000.native.Connection) -> None:
-    """Empty every table the aggregator (or a baseline) writes; partitions go with their parent."""
-    names = tables_to_reset(str(row[0]) for row in db.run(SCHEMA_TABLES))
-    db.run("TRUNCATE " + ", ".join(pg8000.native.identifier(name) for name in names))
 
 
 def sample(dataset: Dataset, run: Callable[[], None], meter: ServerMeter | None) -> Sample:
@@ -274,7 +258,10 @@ def median_sample(samples: list[Sample]) -> Sample:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--rounds", type=int, default=ROUNDS, help="rounds per case; the median is reported")
-    rounds = parser.parse_args().rounds
+    parser.add_argument("--realistic-hours", type=float, default=REALISTIC_SPAN.total_seconds() / 3600,
+                        help="the realistic data set's span")  # fmt: skip
+    args = parser.parse_args()
+    rounds = args.rounds
     run = Run("aggregator")
     settings = migrated_database(PlatformSettings(), DATABASE, fresh=True)
     bench = Bench(settings)
@@ -286,7 +273,7 @@ def main() -> int:
             "INSERT INTO projects (tenant_id, slug, name) VALUES (:t, 'p', 'p') RETURNING id", t=tenant
         )
         tenants.append((uuid.UUID(str(tenant)), uuid.UUID(str(project[0][0]))))
-    sets = datasets(tenants)
+    sets = datasets(tenants, span=timedelta(hours=args.realistic_hours))
     samples: dict[str, dict[str, list[Sample]]] = {d.name: {c: [] for c in CASES} for d in sets}
     try:
         for round_ in range(1, rounds + 1):

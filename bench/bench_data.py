@@ -31,7 +31,11 @@ REALISTIC_TYPES = (
     "checkout_completed", "signup", "login", "coupon_applied", "review_posted", "support_contacted",
 )  # fmt: skip
 DUPLICATE_SHARE, LATE_SHARE = 0.05, 0.03
-REALISTIC_SPAN = timedelta(hours=24)
+# The busy hours of a day. Spread over all 24 h, 30,000 events would be a stream of 0.35 events/s: each
+# 1,000-event batch would span 48 minutes and touch a minute bucket per event, which measures sparsity, not
+# a write path meant for thousands of events/s. Two hours keep a batch within minutes while a user still
+# has several sessions (and repeats in its minute, hour and day).
+REALISTIC_SPAN = timedelta(hours=2)
 SESSIONS_PER_USER = (1, 5)  # per day, inclusive
 EVENTS_PER_SESSION = (4, 20)
 SECONDS_BETWEEN_EVENTS = (2.0, 30.0)
@@ -124,24 +128,28 @@ def worst_case_envelopes(tenants: Sequence[Tenant], now: datetime, events: int =
 
 
 def realistic_envelopes(
-    tenants: Sequence[Tenant], now: datetime, events: int = EVENTS, seed: int = 15
+    tenants: Sequence[Tenant], now: datetime, events: int = EVENTS, seed: int = 15, span: timedelta = REALISTIC_SPAN
 ) -> list[Envelope]:
-    """Sessions of users over the day before ``now``; Zipf over tenants and types; retries and late events."""
+    """Sessions of users in the ``span`` before ``now``; Zipf over tenants and types; retries and late events.
+    A late event is received in its session's stream position but occurred up to an hour before (a client
+    that buffered it), so the stream keeps its pace and nothing is received after ``now``."""
     rng = random.Random(seed)
     mean_per_user = (sum(SESSIONS_PER_USER) / 2) * (sum(EVENTS_PER_SESSION) / 2)
     users = _users(rng, tenants, int(events / (1 - DUPLICATE_SHARE) / mean_per_user * 1.5) + 1)
     type_weights = zipf_weights(len(REALISTIC_TYPES))
-    start, unique = now - REALISTIC_SPAN, round(events * (1 - DUPLICATE_SHARE))
-    span_s = REALISTIC_SPAN.total_seconds()
+    start, unique = now - span, round(events * (1 - DUPLICATE_SHARE))
+    longest_session_s = EVENTS_PER_SESSION[1] * SECONDS_BETWEEN_EVENTS[1]
+    span_s = max(span.total_seconds() - longest_session_s - 5, 1.0)
     occurred: list[tuple[datetime, datetime, Tenant, str]] = []  # (received, at, tenant, user)
     for tenant, user in users:
         for _ in range(rng.randint(*SESSIONS_PER_USER)):
-            at = start + timedelta(seconds=rng.uniform(0, span_s - 3600))
+            moment = start + timedelta(seconds=rng.uniform(0, span_s))
             for _ in range(rng.randint(*EVENTS_PER_SESSION)):
                 late = rng.random() < LATE_SHARE
-                received = at + timedelta(seconds=rng.uniform(0, 3600) if late else rng.uniform(0, 5))
+                received = moment + timedelta(seconds=rng.uniform(0, 5))
+                at = moment - timedelta(seconds=rng.uniform(0, 3600)) if late else moment
                 occurred.append((received, at, tenant, user))
-                at += timedelta(seconds=rng.uniform(*SECONDS_BETWEEN_EVENTS))
+                moment += timedelta(seconds=rng.uniform(*SECONDS_BETWEEN_EVENTS))
             if len(occurred) >= unique:
                 break
         if len(occurred) >= unique:
@@ -191,7 +199,7 @@ def as_dataset(name: str, description: str, envelopes: Sequence[Envelope]) -> Da
     return Dataset(name, description, records, [e.received_at for e in envelopes], unique)
 
 
-def datasets(tenants: Sequence[Tenant], now: datetime | None = None) -> list[Dataset]:
+def datasets(tenants: Sequence[Tenant], now: datetime | None = None, span: timedelta = REALISTIC_SPAN) -> list[Dataset]:
     moment = now or datetime.now(UTC)
     return [
         as_dataset(
@@ -202,8 +210,8 @@ def datasets(tenants: Sequence[Tenant], now: datetime | None = None) -> list[Dat
         as_dataset(
             "realistic",
             f"users in sessions ({SESSIONS_PER_USER[0]}-{SESSIONS_PER_USER[1]} a day of {EVENTS_PER_SESSION[0]}-"
-            f"{EVENTS_PER_SESSION[1]} events) over {REALISTIC_SPAN.total_seconds() / 3600:.0f} h; Zipf (s = {ZIPF_S})"
+            f"{EVENTS_PER_SESSION[1]} events) in the day's busy {span.total_seconds() / 3600:g} h; Zipf (s = {ZIPF_S})"
             f" over tenants and {len(REALISTIC_TYPES)} types",
-            realistic_envelopes(tenants, moment),
+            realistic_envelopes(tenants, moment, span=span),
         ),
     ]
