@@ -35,7 +35,7 @@ from background_load import BackgroundLoad
 from bench_db import migrated_database
 from bench_results import Run
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
-from freshness_report import WARMUP, write_results
+from freshness_report import WARMUP, capacity_from, write_results
 from ingest_bench import start_api
 
 from customersignal.adapters.hot_store import RedisHotStore
@@ -55,7 +55,6 @@ PARTITIONS = 12  # as the bench's events topic (and events_raw)
 TIMEOUT_S = 60
 LOAD_TENANTS = 4  # the probe's and three more
 LOAD_SETTLE_S = 5.0
-CAPACITY_FIGURE = "aggregator events/s, one stream [realistic]"
 
 
 def start_esm(topic: str, group: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -192,18 +191,6 @@ def measure(settings: PlatformSettings, database: str, load_rate: float, samples
         "load": {"asked_events_per_s": load_rate, "achieved_events_per_s": achieved, "requests": tally.requests,
                  "failed_requests": tally.failures, "batch": load.batch, "tenants": LOAD_TENANTS},
     }  # fmt: skip
-
-
-def capacity_from(document: dict[str, Any], now: datetime) -> tuple[float, str]:
-    """The aggregator's one-stream events/s on the realistic set, from aggregator_bench's results, and
-    when it was measured; ValueError if the document lacks it or is older than a day (another run's)."""
-    measured_at = datetime.fromisoformat(str(document.get("measured_at")))
-    if now - measured_at > timedelta(days=1):
-        raise ValueError(f"bench/aggregator-results.json is from {measured_at:%Y-%m-%d %H:%M}, not this run")
-    for figure in document.get("figures", []):
-        if figure.get("name") == CAPACITY_FIGURE and isinstance(figure.get("value"), int | float):
-            return float(figure["value"]), f"{measured_at:%Y-%m-%d %H:%M} UTC"
-    raise ValueError(f"bench/aggregator-results.json has no figure {CAPACITY_FIGURE!r}")
 
 
 def load_rate(arguments: argparse.Namespace) -> tuple[float, str]:

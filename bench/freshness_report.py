@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import statistics
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from bench_results import Figure, Run
 ROOT = Path(__file__).resolve().parents[1]
 WARMUP = 5  # probes that warm the path up (imports, connections, group join), not counted
 GOALS = "p50 < 1 s, p99 < 250 ms"
+CAPACITY_FIGURE = "aggregator events/s, one stream [realistic]"  # aggregator_report's name for it
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -24,6 +25,18 @@ def percentiles(samples: list[float]) -> dict[str, float]:
         "p99_s": ordered[max(0, int(len(ordered) * 0.99) - 1)],
         "max_s": ordered[-1],
     }
+
+
+def capacity_from(document: dict[str, Any], now: datetime) -> tuple[float, str]:
+    """The aggregator's one-stream events/s on the realistic set, from aggregator_bench's results, and
+    when it was measured; ValueError if the document lacks it or is older than a day (another run's)."""
+    measured_at = datetime.fromisoformat(str(document.get("measured_at")))
+    if now - measured_at > timedelta(days=1):
+        raise ValueError(f"bench/aggregator-results.json is from {measured_at:%Y-%m-%d %H:%M}, not this run")
+    for figure in document.get("figures", []):
+        if figure.get("name") == CAPACITY_FIGURE and isinstance(figure.get("value"), int | float):
+            return float(figure["value"]), f"{measured_at:%Y-%m-%d %H:%M} UTC"
+    raise ValueError(f"bench/aggregator-results.json has no figure {CAPACITY_FIGURE!r}")
 
 
 def figures(measured: dict[str, Any], source: str) -> list[Figure]:
