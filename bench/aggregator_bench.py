@@ -3,7 +3,6 @@ Kafka) on two data sets (bench/bench_data.py: today's worst case and a realistic
 physical baselines:
 - COPY of the same raw rows (CSV built in the timing) into a staging table, then INSERT ... ON CONFLICT
   DO NOTHING on (tenant_id, event_id): the same dedup, and nothing else (perf-limits.md §3b);
-- the aggregator's own raw-store statement alone (dedup claim + raw row);
 - one pre-aggregated Lua round of the same counter increments in Redis per batch (perf-limits.md §2).
 
 Per case it records events/s, this process's CPU (the client's: what Lambda bills), and what the case cost
@@ -24,6 +23,7 @@ import statistics
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -40,16 +40,15 @@ from pg_probe import ServerCost, ServerMeter, backend_pid, cpu_ns
 from customersignal.adapters.hot_store import HotKeys, RedisHotStore
 from customersignal.adapters.kafka_dlq import KafkaDeadLetterPublisher
 from customersignal.adapters.pg_aggregation import PostgresAggregationStore
-from customersignal.adapters.pg_aggregation_sql import STORE_EVENTS
 from customersignal.adapters.postgres import connect
-from customersignal.domain.aggregation import pre_aggregate
+from customersignal.domain.aggregation import minute_bucket
 from customersignal.domain.batch_apply import AggregatorPorts, apply_batch
 from customersignal.domain.envelope import Envelope
 from customersignal.settings import PlatformSettings
 
 DATABASE = "customersignal_bench"
 ROUNDS = 3
-CASES = ("aggregator", "aggregator_2p", "copy", "store", "redis")
+CASES = ("aggregator", "aggregator_2p", "copy", "redis")
 BASELINE_TABLE = """
 CREATE TABLE IF NOT EXISTS bench_raw (
     tenant_id uuid NOT NULL, event_id uuid NOT NULL, event_type text NOT NULL, user_id text,
@@ -162,24 +161,14 @@ def copy_batches(batches: list[Batch], db: pg8000.native.Connection) -> None:
         db.run("COMMIT")
 
 
-def store_only(batches: list[Batch], db: pg8000.native.Connection) -> None:
-    """The aggregator's own raw-store statement alone (dedup claim + raw event row), one transaction per
-    batch: what issue 4 requires before any counting. Its ratio to COPY bounds the aggregator's."""
-    for records, _ in batches:
-        parts = [b'{"p":%d,"o":%d,"e":%s}' % (r.partition, r.offset, r.value or b"null") for r in records]
-        db.run("BEGIN")
-        db.run(STORE_EVENTS, batch=(b"[" + b",".join(parts) + b"]").decode())
-        db.run("COMMIT")
-
-
 def redis_round(batches: list[Batch], client: redis.Redis, prefix: str) -> None:
     script = client.register_script(INCREMENT_SCRIPT)
     for records, _ in batches:
-        aggregate = pre_aggregate(Envelope.model_validate_json(r.value or b"") for r in records)
-        args: list[str | int] = []
-        for key, n in aggregate.counts.items():
-            args += [f"{prefix}:{key.tenant_id}:{key.event_type}", int(key.bucket_start.timestamp()), n]
-        script(args=args)
+        counts: Counter[tuple[str, int]] = Counter()
+        for record in records:
+            e = Envelope.model_validate_json(record.value or b"")
+            counts[(f"{prefix}:{e.tenant_id}:{e.event.event_type}", int(minute_bucket(e.occurred_at).timestamp()))] += 1
+        script(args=[part for (key, minute), n in counts.items() for part in (key, minute, n)])
 
 
 class Bench:
@@ -203,12 +192,10 @@ class Bench:
             return aggregator_parallel(dataset, self.settings, self.prefix)
         if name == "copy":
             return sample(dataset, lambda: copy_batches(batches, self.db), db_meter)
-        if name == "store":
-            return sample(dataset, lambda: store_only(batches, self.db), db_meter)
         return sample(dataset, lambda: redis_round(batches, self.client, self.prefix), None)
 
     def _aggregator(self, dataset: Dataset, batches: list[Batch]) -> Sample:
-        # a new store per round, as after a cold start: its membership cache must not outlive the TRUNCATE
+        # a new store per round, as after a cold start: nothing it caches may outlive the TRUNCATE
         opened: list[pg8000.native.Connection] = []
         store = PostgresAggregationStore(lambda: _recorded(connect(self.settings), opened))
         ports = AggregatorPorts(
