@@ -40,6 +40,8 @@ def figures(name: str, m: dict[str, Sample]) -> list[Figure]:
                f"{COPY}, per row", copy.pg_cpu_us_per_event),
         Figure(f"rows written (inserted + updated) per counted event{tag}", agg.rows_per_event, "rows",
                f"{COPY}, per row", copy.rows_per_event, GOAL_ROWS),
+        Figure(f"rows inserted per counted event{tag}", agg.inserted_per_event, "rows", f"{COPY}, per row",
+               copy.inserted_per_event),
         Figure(f"WAL bytes per counted event{tag}", agg.wal_bytes_per_event, "B", f"{COPY}, per row",
                copy.wal_bytes_per_event),
         Figure(f"aggregator process CPU per 1,000 events{tag}", agg.client_cpu_ms_per_1k, "ms",
