@@ -1,7 +1,10 @@
 """`make bench`, freshness part: POST one event through the local API, then time until its minute count
 moves in Redis. The whole path runs as `make up` runs it (the API through the local gateway, Kafka, the
 local event-source mapping hosting the aggregator handler, Postgres, Redis), on a topic, consumer group
-and database of its own. Sequential single events on an otherwise idle stack.
+and database of its own. Sequential single events, first on an otherwise idle stack, then while a
+background load (bench/background_load.py) carries half of the aggregator's capacity through the same
+path (issue 15): by default half the one-stream events/s aggregator_bench measured on its realistic set
+just before, in the same `make bench` (bench/aggregator-results.json); ``--load-events-per-s`` sets it.
 
 Same-run baseline, interleaved sample by sample (freshness, transit, freshness, ...): Kafka transit on
 the same broker, one message at a time from ``produce()`` to the consumer's ``poll()`` returning it, with
@@ -9,14 +12,15 @@ the API's producer settings (``reliable_producer_config``: idempotent, acks=all,
 local event-source mapping's consumer settings (``consumer_config``), on a topic of its own with as many
 partitions. It is what moving an event through Kafka costs with nothing else on the path; the ratio
 shows what the API, the mapping's batching and invocation, the aggregator's Postgres transaction and the
-Redis merge add. Results go to bench/freshness-results.md and bench/freshness-results.json.
+Redis merge add. Results go to bench/freshness-results.md and bench/freshness-results.json
+(freshness_report.py).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -24,11 +28,14 @@ import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import redis
+from background_load import BackgroundLoad
 from bench_db import migrated_database
-from bench_results import Figure, Run
+from bench_results import Run
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from freshness_report import WARMUP, capacity_from, write_results
 from ingest_bench import start_api
 
 from customersignal.adapters.hot_store import RedisHotStore
@@ -43,9 +50,11 @@ from customersignal.settings import PlatformSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "customersignal_freshness_bench"
-SAMPLES, WARMUP = 200, 5
+SAMPLES = 200
 PARTITIONS = 12  # as the bench's events topic (and events_raw)
 TIMEOUT_S = 60
+LOAD_TENANTS = 4  # the probe's and three more
+LOAD_SETTLE_S = 5.0
 
 
 def start_esm(topic: str, group: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -95,112 +104,124 @@ class KafkaTransit:
         self._consumer.close()
 
 
-def measure(settings: PlatformSettings, database: str) -> dict[str, list[float]]:
-    """Seconds, SAMPLES of each, interleaved: POST -> count visible in Redis ("freshness"), and the Kafka
-    transit baseline ("kafka")."""
+def probe_tenants(bench: PlatformSettings, count: int) -> tuple[uuid.UUID, list[str]]:
+    """The probe's tenant and ``count`` API keys: the probe tenant's first, then other tenants' (the load's)."""
+    admin = TenantAdmin(lambda: connect(bench))
+    keys, probe = [], None
+    for n in range(count):
+        slug = f"fresh{uuid.uuid4().hex[:6]}"
+        tenant = admin.create_tenant("Freshness" if n == 0 else f"Load {n}", slug)
+        probe = probe or tenant.tenant_id
+        admin.create_project(slug, "Probe", "probe", rate_limit_per_s=100_000)
+        keys.append(admin.create_key(slug, "probe", [Scope.INGEST], "freshness")[1].secret)
+    admin.close()
+    assert probe is not None
+    return probe, keys
+
+
+class Prober:
+    """POST one probe event, then poll its minute count in Redis until it moves; each followed by a Kafka
+    transit probe (interleaved, so drift and load hit both alike)."""
+
+    def __init__(self, settings: PlatformSettings, url: str, tenant: uuid.UUID, key: str) -> None:
+        self.url, self.tenant, self.key = url, tenant, key
+        self.hot = RedisHotStore(redis.Redis.from_url(settings.redis_url.get_secret_value()))
+        self.transit = KafkaTransit(settings)
+        self.posted = 0
+
+    def samples(self, count: int, warmup: int = 0) -> dict[str, list[float]]:
+        taken: dict[str, list[float]] = {"freshness": [], "kafka": []}
+        for n in range(count + warmup):
+            fresh = self._freshness()
+            kafka = self.transit.probe(str(self.tenant).encode())
+            if n >= warmup:
+                taken["freshness"].append(fresh)
+                taken["kafka"].append(kafka)
+        return taken
+
+    def _freshness(self) -> float:
+        # the event's minute, or the next one if the server stamps it after a minute boundary
+        minute = minute_bucket(datetime.now(UTC))
+        buckets = [BucketKey(str(self.tenant), "freshness_probe", minute + timedelta(minutes=m)) for m in (0, 1)]
+        before, started = sum(map(self.hot.count, buckets)), time.monotonic()
+        post(self.url, self.key, "freshness_probe", self.posted)
+        self.posted += 1
+        while sum(map(self.hot.count, buckets)) <= before:
+            if time.monotonic() - started > TIMEOUT_S:
+                raise RuntimeError(f"no count in Redis after {TIMEOUT_S} s; see .state/logs/bench-esm.log")
+            time.sleep(0.002)
+        return time.monotonic() - started
+
+
+def measure(settings: PlatformSettings, database: str, load_rate: float, samples: int) -> dict[str, Any]:
+    """Seconds: idle, then under a background load of ``load_rate`` events/s, ``samples`` of each of POST ->
+    count visible in Redis ("freshness") and the Kafka transit baseline ("kafka"); and the load achieved."""
     bench = settings.model_copy(update={"pg_database": database})
     topic, group = f"bench_fresh_{uuid.uuid4().hex[:6]}", f"bench-fresh-{uuid.uuid4().hex[:6]}"
     ensure_topics(admin_client(settings.kafka_bootstrap), {topic: PARTITIONS})
-    admin = TenantAdmin(lambda: connect(bench))
-    slug = f"fresh{uuid.uuid4().hex[:6]}"
-    tenant = admin.create_tenant("Freshness", slug)
-    admin.create_project(slug, "Probe", "probe", rate_limit_per_s=100_000)
-    _, key = admin.create_key(slug, "probe", [Scope.INGEST], "freshness")
-    admin.close()
+    tenant, keys = probe_tenants(bench, LOAD_TENANTS)
     env = {**os.environ, "CS_PG_DATABASE": database, "CS_AGGREGATOR_CONSUMER_GROUP": group}
     env |= {"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"}
     os.environ["CS_PG_DATABASE"] = database  # start_api passes os.environ on
     port = 19_000 + os.getpid() % 1000
-    transit = KafkaTransit(settings)
+    prober = Prober(settings, f"http://127.0.0.1:{port}/v1/events", tenant, keys[0])
     api, esm = start_api(topic, port), start_esm(topic, group, env)
-    hot = RedisHotStore(redis.Redis.from_url(settings.redis_url.get_secret_value()))
-    url = f"http://127.0.0.1:{port}/v1/events"
-    samples: dict[str, list[float]] = {"freshness": [], "kafka": []}
+    load = BackgroundLoad(port, keys, load_rate)
     try:
-        for n in range(SAMPLES + WARMUP):  # the first ones warm the path up (imports, connections, group join)
-            # the event's minute, or the next one if the server stamps it after a minute boundary
-            minute = minute_bucket(datetime.now(UTC))
-            buckets = [
-                BucketKey(str(tenant.tenant_id), "freshness_probe", minute + timedelta(minutes=m)) for m in (0, 1)
-            ]
-            before, started = sum(map(hot.count, buckets)), time.monotonic()
-            post(url, key.secret, "freshness_probe", n)
-            while sum(map(hot.count, buckets)) <= before:
-                if time.monotonic() - started > TIMEOUT_S:
-                    raise RuntimeError(f"no count in Redis after {TIMEOUT_S} s; see .state/logs/bench-esm.log")
-                time.sleep(0.002)
-            fresh = time.monotonic() - started
-            kafka = transit.probe(str(tenant.tenant_id).encode())
-            if n >= WARMUP:
-                samples["freshness"].append(fresh)
-                samples["kafka"].append(kafka)
+        # the first probes warm the path up (imports, connections, group join)
+        idle = prober.samples(samples, WARMUP)
+        print(f"idle done; background load of {load_rate:,.0f} events/s, then {samples} more ...", flush=True)
+        load.start()
+        time.sleep(LOAD_SETTLE_S)  # let the pipeline reach its pace under the load before sampling
+        started, accepted = load.accepted()
+        loaded = prober.samples(samples)
+        ended, accepted_end = load.accepted()
     finally:
+        load.stop()
         for process in (esm, api):
             process.terminate()
             process.wait(timeout=30)
-        transit.close()
+        prober.transit.close()
         os.environ.pop("CS_PG_DATABASE", None)
-    return samples
-
-
-def percentiles(samples: list[float]) -> dict[str, float]:
-    """p50, p99 (the value below which 99 % of the samples lie) and max, in seconds."""
-    ordered = sorted(samples)
+    achieved = (accepted_end - accepted) / (ended - started)
+    tally = load.tally
     return {
-        "p50_s": statistics.median(ordered),
-        "p99_s": ordered[max(0, int(len(ordered) * 0.99) - 1)],
-        "max_s": ordered[-1],
-    }
+        "idle": idle,
+        "loaded": loaded,
+        "load": {"asked_events_per_s": load_rate, "achieved_events_per_s": achieved, "requests": tally.requests,
+                 "failed_requests": tally.failures, "batch": load.batch, "tenants": LOAD_TENANTS},
+    }  # fmt: skip
+
+
+def load_rate(arguments: argparse.Namespace) -> tuple[float, str]:
+    if arguments.load_events_per_s is not None:
+        return arguments.load_events_per_s, "given with --load-events-per-s"
+    path = ROOT / "bench" / "aggregator-results.json"
+    try:
+        capacity, when = capacity_from(json.loads(path.read_text()), datetime.now(UTC))
+    except (OSError, ValueError) as error:
+        raise SystemExit(f"error: {error}; run bench/aggregator_bench.py first or give --load-events-per-s") from None
+    return arguments.load_share * capacity, (
+        f"{arguments.load_share:g} x the aggregator's one-stream {capacity:,.0f} events/s on the realistic set"
+        f" (bench/aggregator-results.json, {when})"
+    )
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--load-events-per-s", type=float, help="the background load (default: from the share)")
+    parser.add_argument("--load-share", type=float, default=0.5,
+                        help="share of the aggregator's one-stream events/s to load the pipeline with")  # fmt: skip
+    parser.add_argument("--samples", type=int, default=SAMPLES, help="probes idle and again under load")
+    arguments = parser.parse_args()
+    rate, source = load_rate(arguments)
     run = Run("freshness")
     settings = migrated_database(PlatformSettings(), DATABASE, fresh=True)
-    print(f"measuring: freshness (POST -> count in Redis), {SAMPLES} events, each followed by a Kafka transit ...")
-    samples = measure(settings, DATABASE)
-    write_results(run, samples)
+    print(f"measuring: freshness (POST -> count in Redis), {arguments.samples} events idle, then under a load of"
+          f" {rate:,.0f} events/s ({source}); each followed by a Kafka transit ...")  # fmt: skip
+    measured = measure(settings, DATABASE, rate, arguments.samples)
+    write_results(run, measured, source, arguments.samples)
     return 0
-
-
-def write_results(run: Run, samples: dict[str, list[float]]) -> None:
-    fresh, kafka = percentiles(samples["freshness"]), percentiles(samples["kafka"])
-    transit = "Kafka transit, produce -> consume"
-    goals = {"p50": "< 1 s", "p99": "< 3 s", "max": ""}
-    figures = [
-        Figure(f"freshness {q}, POST -> count in Redis", fresh[f"{q}_s"] * 1000, "ms", f"{transit}, {q}",
-               kafka[f"{q}_s"] * 1000, goals[q])
-        for q in ("p50", "p99", "max")
-    ]  # fmt: skip
-    ms = {name: {q: f"{v * 1000:,.1f} ms" for q, v in values.items()} for name, values in
-          (("fresh", fresh), ("kafka", kafka))}  # fmt: skip
-    lines = [
-        f"# Freshness benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)",
-        "",
-        f"Machine: {os.cpu_count()} cores, shared by this client, the API (local gateway), the local"
-        " event-source mapping with the aggregator, Kafka, Postgres and Redis. Load average at the start"
-        f" {run.load_at_start}. {SAMPLES} sequential single events after {WARMUP} warm-ups; each is followed by"
-        " one Kafka transit probe (interleaved, so drift hits both alike).",
-        "",
-        "| figure | p50 | p99 | max | goal |",
-        "|---|---:|---:|---:|---|",
-        f"| freshness: POST -> count visible in Redis | {ms['fresh']['p50_s']} | {ms['fresh']['p99_s']} |"
-        f" {ms['fresh']['max_s']} | p50 < 1 s, p99 < 3 s |",
-        f"| baseline: {transit} (same broker, same client settings) | {ms['kafka']['p50_s']} |"
-        f" {ms['kafka']['p99_s']} | {ms['kafka']['max_s']} | |",
-        "| ratio freshness / transit | " + " | ".join(f"{f.ratio:.1f}" for f in figures if f.ratio) + " | |",
-        "",
-        "Freshness covers the POST (authentication, validation, the acknowledged produce), the mapping's"
-        " fetch and invocation (batching window 0 s, as template.yaml sets it), the aggregator's Postgres"
-        " transaction and the Redis merge, and this client's 2 ms polling of Redis. The baseline is one"
-        " message through the same broker with the API's producer settings and the mapping's consumer settings,"
-        " timed from `produce()` to `poll()` returning it, on a topic of its own: the part of freshness that"
-        " Kafka itself takes.",
-        "",
-    ]
-    text = "\n".join(lines)
-    print("\n" + text)
-    (ROOT / "bench" / "freshness-results.md").write_text(text)
-    run.write(figures, {"samples_s": samples, "freshness": fresh, "kafka_transit": kafka})
 
 
 if __name__ == "__main__":
