@@ -58,7 +58,8 @@ def test_sightings_of_a_rolled_back_batch_are_sent_again() -> None:
 
 
 def test_names_outside_the_catalog_limits_are_not_sent() -> None:
-    sightings = KnownProperties().sightings([row(**{"": 1, "p" * 256: 2, "ok": 3})], T)
+    outside: dict[str, Any] = {"": 1, "p" * 256: 2, "ok": 3}
+    sightings = KnownProperties().sightings([row(**outside)], T)
     assert sightings.kinds == {(TENANT, "checkout"): {"ok": {"number"}}}
 
 
