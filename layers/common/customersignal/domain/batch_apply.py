@@ -6,7 +6,8 @@ The order is what makes the promise hold:
 2. In ONE store transaction: lock each partition's offset fence and skip records below it (a replayed
    or overlapping batch changes nothing); claim (tenant, event id) dedup keys and store the raw events
    whose claim is new (a client retry is counted once); add the pre-aggregated counts, unique users and
-   catalog entries of exactly those events; record the dead letters; advance freshness and the fences.
+   catalog entries of exactly those events; record the dead letters; advance freshness (per slot, then
+   the tenant's minimum over its slots: domain/freshness) and the fences.
    A record whose values Postgres refuses to store (the decoder catches every shape we know of) is
    set aside within the transaction and becomes a dead letter; the rest of the batch is stored.
 3. Still inside the transaction, publish the new dead letters to the DLQ topic and wait for the broker.
@@ -26,7 +27,8 @@ from datetime import datetime
 from customersignal.domain.aggregation import pre_aggregate
 from customersignal.domain.deadletters import DeadLetter, DeadLetterReason
 from customersignal.domain.errors import Unavailable
-from customersignal.domain.hot_window import bucket_keys, freshness_watermarks, hot_update
+from customersignal.domain.freshness import slot_marks
+from customersignal.domain.hot_window import bucket_keys, hot_update
 from customersignal.domain.kafka_records import KafkaRecord
 from customersignal.domain.record_decoding import DecodedRecord, decode_record
 from customersignal.ports import (
@@ -93,7 +95,7 @@ def apply_batch(records: Sequence[KafkaRecord], ports: AggregatorPorts, now: dat
         tx.update_catalog(aggregate)
         tx.record_dead_letters(new_letters)
         envelopes = [d.envelope for d in countable]
-        freshness = tx.advance_freshness(freshness_watermarks(envelopes))
+        freshness = tx.advance_freshness(slot_marks(countable))
         tx.advance_offsets(ports.consumer_group, _next_offsets(records))
         totals = tx.minute_totals(bucket_keys(envelopes, now))
         if new_letters:

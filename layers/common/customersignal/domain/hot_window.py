@@ -63,18 +63,3 @@ def hot_update(
 def bucket_keys(envelopes: Iterable[Envelope], now: datetime, window: timedelta = HOT_WINDOW) -> set[BucketKey]:
     keys, oldest = BucketKeys(), minute_bucket(now) - window
     return {key for key in map(keys.of, envelopes) if key.bucket_start >= oldest}
-
-
-def freshness_watermarks(envelopes: Iterable[Envelope]) -> dict[uuid.UUID, datetime]:
-    """Per tenant, the latest ``received_at`` applied: the tenant's events are complete up to it.
-
-    A tenant's events share one partition (the Kafka key is the tenant id) and a partition is applied in
-    order, so everything produced before this event has been applied. Events received just before it
-    by another API container may still be in flight for up to the producer timeout (5 s).
-    """
-    marks: dict[uuid.UUID, datetime] = {}
-    for envelope in envelopes:
-        current = marks.get(envelope.tenant_id)
-        if current is None or envelope.received_at > current:
-            marks[envelope.tenant_id] = envelope.received_at
-    return marks
