@@ -36,7 +36,9 @@ PARTITIONS = 3
 
 
 def as_record(message: Message) -> KafkaRecord:
-    headers = tuple((name, value or b"") for name, value in message.headers() or [])
+    raw = message.headers() or []
+    pairs = list(raw.items()) if isinstance(raw, dict) else raw
+    headers = tuple((name, value if isinstance(value, bytes) else b"") for name, value in pairs)
     return KafkaRecord(
         message.topic() or "", message.partition() or 0, message.offset() or 0, message.timestamp()[1],
         message.key(), message.value(), headers,
