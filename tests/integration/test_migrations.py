@@ -40,6 +40,7 @@ TABLES = {
     "event_dedup",
     "consumer_offsets",
     "tenant_freshness",
+    "tenant_slot_freshness",
     "alert_rules",
     "alert_states",
     "alert_history",
@@ -307,6 +308,7 @@ def test_cs_tenant_cannot_reach_pipeline_internals_or_partitions(pg: pg8000.nati
     probes = (
         "SELECT 1 FROM event_dedup",
         "SELECT 1 FROM consumer_offsets",
+        "SELECT 1 FROM tenant_slot_freshness",
         "SELECT 1 FROM events_default",
     )
     for probe in probes:

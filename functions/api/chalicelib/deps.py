@@ -37,9 +37,9 @@ class TimedPublisher:
     def __init__(self, inner: EventPublisher) -> None:
         self._inner = inner
 
-    def publish(self, envelopes: Sequence[Envelope], *, traceparent: str) -> None:
+    def publish(self, envelopes: Sequence[Envelope], *, traceparent: str, spread: int = 1) -> None:
         started = time.perf_counter()
-        self._inner.publish(envelopes, traceparent=traceparent)
+        self._inner.publish(envelopes, traceparent=traceparent, spread=spread)
         elapsed_ms = (time.perf_counter() - started) * 1000
         metrics.add_metric(name="ProduceLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
 

@@ -1,6 +1,7 @@
 """``customersignal``: administer tenants, projects and API keys from a terminal.
 
     customersignal tenant create --name "Acme Corp" --slug acme
+    customersignal tenant spread --tenant acme --factor 4   # a hot tenant (see cli_spread)
     customersignal project create --tenant acme --name "Web app"
     customersignal key create --tenant acme --project web-app --scopes ingest
     customersignal key list --tenant acme
@@ -27,7 +28,7 @@ from pg8000.exceptions import DatabaseError
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from customersignal import cli_loadgen, cli_pipeline, cli_status, cli_topics
+from customersignal import cli_loadgen, cli_pipeline, cli_spread, cli_status, cli_topics
 from customersignal.adapters.key_cache import invalidate_cached_key
 from customersignal.adapters.key_store import error_field, sqlstate
 from customersignal.adapters.postgres import connect
@@ -239,10 +240,11 @@ def build_parser() -> argparse.ArgumentParser:
         dest="noun", required=True, metavar="{tenant,project,key,demo,status,rebuild-hot,maintain,dlq}"
     )
 
-    tenant = nouns.add_parser("tenant", help="create tenants").add_subparsers(dest="verb", required=True)
+    tenant = nouns.add_parser("tenant", help="create tenants, spread them").add_subparsers(dest="verb", required=True)
     create = _command(tenant, "create", "create a tenant (a customer organisation)", tenant_create)
     create.add_argument("--name", required=True, help="display name, e.g. 'Acme Corp'")
     create.add_argument("--slug", required=True, help="short unique id: lowercase letters, digits, hyphens")
+    cli_spread.register(tenant, _command)
 
     project = nouns.add_parser("project", help="create projects").add_subparsers(dest="verb", required=True)
     create = _command(project, "create", "create a project (a source of events) in a tenant", project_create)

@@ -14,6 +14,7 @@ from customersignal.domain.aggregation import BucketKey
 from customersignal.domain.auth import ApiKeyRecord
 from customersignal.domain.deadletters import DeadLetter
 from customersignal.domain.envelope import Envelope
+from customersignal.domain.freshness import SlotMark
 from customersignal.domain.hot_window import HotUpdate
 from customersignal.domain.property_catalog import PropertySightings
 from customersignal.domain.record_decoding import DecodedRecord
@@ -25,8 +26,10 @@ class Clock(Protocol):
 
 
 class EventPublisher(Protocol):
-    def publish(self, envelopes: Sequence[Envelope], *, traceparent: str) -> None:
-        """Return only once the broker holds every envelope; raise ``Unavailable`` otherwise."""
+    def publish(self, envelopes: Sequence[Envelope], *, traceparent: str, spread: int = 1) -> None:
+        """Return only once the broker holds every envelope; raise ``Unavailable`` otherwise.
+
+        ``spread``: the tenant's spread factor (domain/spread.py), which picks each envelope's key."""
         ...
 
 
@@ -99,8 +102,9 @@ class AggregationTransaction(Protocol):
         """Idempotent per source (topic, partition, offset)."""
         ...
 
-    def advance_freshness(self, watermarks: Mapping[uuid.UUID, datetime]) -> dict[uuid.UUID, datetime]:
-        """Move each tenant's watermark forward (never back); return the resulting watermarks."""
+    def advance_freshness(self, marks: Mapping[tuple[uuid.UUID, int], SlotMark]) -> dict[uuid.UUID, datetime]:
+        """Move each (tenant, slot) mark forward, then each tenant's watermark to the minimum over its slots
+        (never back: domain/freshness.py); return the tenant watermarks that resulted."""
         ...
 
     def advance_offsets(self, consumer_group: str, next_offsets: Mapping[TopicPartition, int]) -> None:

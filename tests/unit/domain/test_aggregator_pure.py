@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from customersignal.adapters.hot_store import HotKeys, merge_arguments
 from customersignal.domain.aggregation import BucketKey, truncate
 from customersignal.domain.deadletters import DeadLetter, DeadLetterReason
-from customersignal.domain.hot_window import HotUpdate, freshness_watermarks, hot_update, is_hot
+from customersignal.domain.hot_window import HotUpdate, hot_update, is_hot
 from customersignal.domain.kafka_records import KafkaRecord
 from customersignal.domain.record_decoding import DecodedRecord, decode_record, row_of
 from tests.unit.domain.test_aggregation import RECEIVED, TENANT, envelope
@@ -87,15 +86,6 @@ def test_hot_update_keeps_only_hot_buckets_and_their_users() -> None:
     assert update.totals == {BucketKey(str(TENANT), "signup", T): 7}
     assert dict(update.users) == {BucketKey(str(TENANT), "signup", T): {"ann", "anon-a"}}
     assert update.freshness == {TENANT: RECEIVED}
-
-
-def test_freshness_is_the_latest_received_time_per_tenant() -> None:
-    later = envelope(T).model_copy(update={"received_at": RECEIVED + timedelta(seconds=5)})
-    other = envelope(T).model_copy(update={"tenant_id": uuid.UUID(int=7)})
-    assert freshness_watermarks(map(row_of, [envelope(T), later, other])) == {
-        TENANT: RECEIVED + timedelta(seconds=5),
-        uuid.UUID(int=7): RECEIVED,
-    }
 
 
 def test_merge_arguments_layout() -> None:

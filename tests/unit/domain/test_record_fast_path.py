@@ -31,6 +31,7 @@ def same_row(fast: EventRow, slow: EventRow | None) -> bool:
     assert [t and t.utcoffset() for t in times] == [t and t.utcoffset() for t in slow_times]
     for name in ("properties_json", "context_json"):
         assert json.loads(getattr(fast, name)) == json.loads(getattr(slow, name))
+
     def blank(row: EventRow) -> EventRow:
         return row._replace(copy_times="", properties_json="", context_json="")
 

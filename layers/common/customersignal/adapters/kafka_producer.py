@@ -1,5 +1,9 @@
 """The event publisher: confluent-kafka, idempotent (acks=all), keyed by tenant.
 
+A tenant with a spread above 1 (domain/spread.py) is keyed by tenant and slot, and its records name their
+partition, which needs the topic's partition count: read from the broker's metadata on first use and
+again at most once a minute, so partitions added to the topic are used within a minute.
+
 ``publish`` returns only when the broker has acknowledged every envelope of the call. Anything else
 (a delivery error, the local queue full, no acknowledgement within the produce timeout, or within a second
 while librdkafka reports every broker down) raises ``Unavailable``: the API then answers 503 with
@@ -11,6 +15,7 @@ aggregator deduplicates on (tenant, event_id).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +23,7 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from customersignal.domain.envelope import SCHEMA_HEADER, SCHEMA_VERSION, TRACEPARENT_HEADER, Envelope
 from customersignal.domain.errors import Unavailable
+from customersignal.domain.spread import slot_of, slot_partition
 from customersignal.settings import KafkaSettings
 
 RETRY_AFTER_S = 5
@@ -25,6 +31,8 @@ RETRY_AFTER_S = 5
 # for a broker that just came back (reconnect within 1 s), short enough that a dead one costs each caller
 # a second, not the whole produce timeout, and the API's workers are not all held waiting meanwhile.
 BROKERS_DOWN_WAIT_S = 1.0
+PARTITION_COUNT_TTL_S = 60.0
+UNASSIGNED = -1  # librdkafka's RD_KAFKA_PARTITION_UA: let the configured partitioner choose
 
 
 class _BrokerWatch:
@@ -92,12 +100,14 @@ class KafkaEventPublisher:
         self._closed = threading.Event()
         self._poller = threading.Thread(target=self._serve_deliveries, name="kafka-deliveries", daemon=True)
         self._poller.start()
+        self._partition_lock = threading.Lock()
+        self._partition_count = (0, float("-inf"))  # (count, time.monotonic() when read)
 
     def _serve_deliveries(self) -> None:
         while not self._closed.is_set():
             self._producer.poll(0.05)
 
-    def publish(self, envelopes: Sequence[Envelope], *, traceparent: str) -> None:
+    def publish(self, envelopes: Sequence[Envelope], *, traceparent: str, spread: int = 1) -> None:
         if not envelopes:
             return
         deliveries = _Deliveries(len(envelopes))
@@ -106,11 +116,17 @@ class KafkaEventPublisher:
             (SCHEMA_HEADER, str(SCHEMA_VERSION).encode()),
         ]
         try:
+            partitions = self._partitions() if spread > 1 else 0
             for envelope in envelopes:
+                partition = UNASSIGNED  # spread 1: the partitioner places the bare tenant key, as it always did
+                if partitions:
+                    slot = slot_of(envelope.event.event_id, spread)
+                    partition = slot_partition(envelope.tenant_id, slot, partitions)
                 self._producer.produce(
                     self._topic,
-                    key=envelope.kafka_key(),
+                    key=envelope.kafka_key(spread),
                     value=envelope.kafka_value(),
+                    partition=partition,
                     headers=headers,
                     on_delivery=deliveries.on_delivery,
                 )
@@ -130,6 +146,18 @@ class KafkaEventPublisher:
                 None,
                 RETRY_AFTER_S,
             )
+
+    def _partitions(self) -> int:
+        """The topic's partition count (cached); raises ``KafkaException`` when the broker cannot say."""
+        with self._partition_lock:
+            count, read_at = self._partition_count
+            if time.monotonic() - read_at < PARTITION_COUNT_TTL_S:
+                return count
+            topic = self._producer.list_topics(self._topic, timeout=self._timeout_s).topics.get(self._topic)
+            if topic is None or topic.error is not None or not topic.partitions:
+                raise KafkaException(f"no metadata for topic {self._topic}: {None if topic is None else topic.error}")
+            self._partition_count = (len(topic.partitions), time.monotonic())
+            return len(topic.partitions)
 
     def close(self, timeout_s: float = 5.0) -> int:
         """Flush what is queued and stop the delivery thread; returns how many messages are undelivered."""

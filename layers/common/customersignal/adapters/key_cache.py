@@ -99,6 +99,7 @@ def encode_record(record: ApiKeyRecord | None, expires_at: float) -> str:
             "revoked_at": None if record.revoked_at is None else record.revoked_at.isoformat(),
             "rate_limit_per_s": record.rate_limit_per_s,
             "rate_limit_burst": record.rate_limit_burst,
+            "kafka_spread": record.kafka_spread,
         }
     return json.dumps({"v": _FORMAT_VERSION, "exp": expires_at, "record": body}, separators=(",", ":"))
 
@@ -119,6 +120,8 @@ def decode_record(raw: bytes | str) -> tuple[ApiKeyRecord | None, float]:
         revoked_at=None if body["revoked_at"] is None else datetime.fromisoformat(body["revoked_at"]),
         rate_limit_per_s=float(body["rate_limit_per_s"]),
         rate_limit_burst=int(body["rate_limit_burst"]),
+        # absent from entries that containers of the previous release wrote: they knew only spread 1
+        kafka_spread=int(body.get("kafka_spread", 1)),
     )
     return record, float(value["exp"])
 

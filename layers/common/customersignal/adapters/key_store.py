@@ -34,9 +34,10 @@ POSTGRES_RETRY_AFTER_S = 5
 _CONNECTION_LOST_STATES = {"57P01", "57P02", "57P03"}
 
 FIND_BY_HASH = """
-SELECT k.id, k.tenant_id, k.project_id, k.scopes, k.revoked_at, p.rate_limit_per_s, p.burst
+SELECT k.id, k.tenant_id, k.project_id, k.scopes, k.revoked_at, p.rate_limit_per_s, p.burst, t.kafka_spread
 FROM api_keys k
 JOIN projects p ON p.tenant_id = k.tenant_id AND p.id = k.project_id
+JOIN tenants t ON t.id = k.tenant_id
 WHERE k.key_hash = :key_hash
 """
 
@@ -149,7 +150,7 @@ class PgSession:
 
 
 def record_from_row(row: Sequence[Any]) -> ApiKeyRecord:
-    key_id, tenant_id, project_id, scopes, revoked_at, rate_per_s, burst = row
+    key_id, tenant_id, project_id, scopes, revoked_at, rate_per_s, burst, spread = row
     return ApiKeyRecord(
         key_id=key_id,
         tenant_id=tenant_id,
@@ -158,6 +159,7 @@ def record_from_row(row: Sequence[Any]) -> ApiKeyRecord:
         revoked_at=revoked_at,
         rate_limit_per_s=float(rate_per_s),
         rate_limit_burst=int(burst),
+        kafka_spread=int(spread),
     )
 
 

@@ -200,13 +200,7 @@ FROM jsonb_to_recordset(CAST(:letters AS jsonb))
 ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING
 """
 
-ADVANCE_FRESHNESS = """
-INSERT INTO tenant_freshness AS f (tenant_id, complete_up_to)
-SELECT t, w FROM jsonb_to_recordset(CAST(:marks AS jsonb)) AS r(t uuid, w timestamptz) ORDER BY t
-ON CONFLICT (tenant_id) DO UPDATE
-SET complete_up_to = GREATEST(f.complete_up_to, EXCLUDED.complete_up_to), updated_at = now()
-RETURNING tenant_id::text, complete_up_to
-"""
+# Freshness (slot marks, then each tenant's minimum) is in pg_freshness.
 
 ADVANCE_FENCES = """
 UPDATE consumer_offsets c

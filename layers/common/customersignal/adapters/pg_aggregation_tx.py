@@ -19,9 +19,11 @@ import orjson
 import pg8000.native
 
 from customersignal.adapters import pg_aggregation_sql as sql
+from customersignal.adapters import pg_freshness
 from customersignal.adapters.pg_store_events import stage_and_count
 from customersignal.domain.aggregation import BucketKey
 from customersignal.domain.deadletters import DeadLetter
+from customersignal.domain.freshness import SlotMark
 from customersignal.domain.property_catalog import PropertySightings
 from customersignal.domain.record_decoding import DecodedRecord
 from customersignal.ports import StoredEvents, TenantStanding, TopicPartition
@@ -94,11 +96,8 @@ class PostgresAggregationTransaction:
         ]
         self._db.run(sql.RECORD_DEAD_LETTERS, letters=_json(rows))
 
-    def advance_freshness(self, watermarks: Mapping[uuid.UUID, datetime]) -> dict[uuid.UUID, datetime]:
-        if not watermarks:
-            return {}
-        rows = _json([{"t": str(t), "w": _iso(w)} for t, w in sorted(watermarks.items())])
-        return {uuid.UUID(t): w for t, w in self._db.run(sql.ADVANCE_FRESHNESS, marks=rows)}
+    def advance_freshness(self, marks: Mapping[tuple[uuid.UUID, int], SlotMark]) -> dict[uuid.UUID, datetime]:
+        return pg_freshness.advance_freshness(self._db, marks)
 
     def advance_offsets(self, consumer_group: str, next_offsets: Mapping[TopicPartition, int]) -> None:
         if next_offsets:

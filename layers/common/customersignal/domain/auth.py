@@ -35,6 +35,7 @@ class ApiKeyRecord:
     revoked_at: datetime | None = None
     rate_limit_per_s: float = 1000.0  # the project's token bucket: refill rate ...
     rate_limit_burst: int = 2000  # ... and capacity, in events
+    kafka_spread: int = 1  # the tenant's partitions on events_raw (domain/spread.py)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Principal:
     scopes: frozenset[Scope]
     rate_limit_per_s: float
     rate_limit_burst: int
+    kafka_spread: int = 1
 
 
 @dataclass(frozen=True)

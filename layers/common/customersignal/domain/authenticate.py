@@ -56,4 +56,5 @@ def authenticate(header: str | None, required: Scope | frozenset[Scope], keys: K
         scopes=record.scopes,
         rate_limit_per_s=record.rate_limit_per_s,
         rate_limit_burst=record.rate_limit_burst,
+        kafka_spread=record.kafka_spread,
     )

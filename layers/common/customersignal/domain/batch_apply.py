@@ -7,7 +7,8 @@ The order is what makes the promise hold:
    or overlapping batch changes nothing); stage the rest (COPY) and, in one set-based statement, claim
    (tenant, event id) dedup keys, store the raw events whose claim is new (a client retry is counted
    once), and add exactly those events to the counts, unique-user sketches and catalog; record the dead
-   letters; advance freshness and the fences.
+   letters; advance freshness (per slot, then
+   the tenant's minimum over its slots: domain/freshness) and the fences.
    A record whose values Postgres refuses to store (the decoder catches every shape we know of) is
    set aside within the transaction and becomes a dead letter; the rest of the batch is stored.
 3. Still inside the transaction, publish the new dead letters to the DLQ topic and wait for the broker.
@@ -29,7 +30,8 @@ from typing import cast
 
 from customersignal.domain.deadletters import DeadLetter, DeadLetterReason
 from customersignal.domain.errors import Unavailable
-from customersignal.domain.hot_window import bucket_keys, freshness_watermarks, hot_update
+from customersignal.domain.freshness import slot_marks
+from customersignal.domain.hot_window import bucket_keys, hot_update
 from customersignal.domain.kafka_records import KafkaRecord
 from customersignal.domain.property_catalog import KnownProperties
 from customersignal.domain.record_decoding import DecodedRecord, decode_record
@@ -102,7 +104,7 @@ def _apply(records: Sequence[KafkaRecord], ports: AggregatorPorts, now: datetime
         tx.record_properties(sightings)
         tx.record_dead_letters(new_letters)
         rows = [d.row for d in countable]
-        freshness = tx.advance_freshness(freshness_watermarks(rows))
+        freshness = tx.advance_freshness(slot_marks(countable))
         tx.advance_offsets(ports.consumer_group, _next_offsets(records))
         totals = tx.minute_totals(bucket_keys(rows, now))
         if new_letters:

@@ -1,6 +1,7 @@
 """The versioned envelope every accepted event travels in, from the API through Kafka to the aggregator.
 
-The Kafka record: key = tenant id (so one tenant's events stay ordered on one partition), value = this
+The Kafka record: key = tenant id (so one tenant's events stay ordered on one partition; a tenant spread
+over several partitions adds a slot, see ``spread``), value = this
 envelope as compact JSON, headers = ``traceparent`` and ``cs-schema`` (the version below).
 """
 
@@ -12,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 from pydantic_core import PydanticCustomError
+
+from customersignal.domain.spread import event_key
 
 SCHEMA_VERSION = 1
 SCHEMA_HEADER = "cs-schema"
@@ -68,8 +71,9 @@ class Envelope(BaseModel):
     trace_id: str = Field(pattern=r"^[0-9a-f]{32}$")
     event: EnvelopedEvent
 
-    def kafka_key(self) -> bytes:
-        return str(self.tenant_id).encode()
+    def kafka_key(self, spread: int = 1) -> bytes:
+        """The tenant id, or ``<tenant>:<slot>`` for a tenant spread over several partitions (see spread)."""
+        return event_key(self.tenant_id, self.event.event_id, spread)
 
     def kafka_value(self) -> bytes:
         return self.model_dump_json(exclude_defaults=False).encode()

@@ -63,18 +63,3 @@ def hot_update(
 def bucket_keys(rows: Iterable[EventRow], now: datetime, window: timedelta = HOT_WINDOW) -> set[BucketKey]:
     keys, oldest = BucketKeys(), minute_bucket(now) - window
     return {key for key in map(keys.of, rows) if key.bucket_start >= oldest}
-
-
-def freshness_watermarks(rows: Iterable[EventRow]) -> dict[uuid.UUID, datetime]:
-    """Per tenant, the latest ``received_at`` applied: the tenant's events are complete up to it.
-
-    A tenant's events share one partition (the Kafka key is the tenant id) and a partition is applied in
-    order, so everything produced before this event has been applied. Events received just before it
-    by another API container may still be in flight for up to the producer timeout (5 s).
-    """
-    marks: dict[str, datetime] = {}
-    for row in rows:
-        current = marks.get(row.tenant_id)
-        if current is None or row.received_at > current:
-            marks[row.tenant_id] = row.received_at
-    return {uuid.UUID(tenant): mark for tenant, mark in marks.items()}

@@ -37,5 +37,5 @@ def accept(
             decision.remaining,
             decision.reset_after_s,
         )
-    publisher.publish(plan.envelopes, traceparent=trace.traceparent)
+    publisher.publish(plan.envelopes, traceparent=trace.traceparent, spread=principal.kafka_spread)
     return decision
