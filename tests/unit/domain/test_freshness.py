@@ -17,7 +17,7 @@ from customersignal.domain.freshness import (
     tenant_watermarks,
 )
 from customersignal.domain.kafka_records import KafkaRecord
-from customersignal.domain.record_decoding import DecodedRecord
+from customersignal.domain.record_decoding import DecodedRecord, row_of
 from tests.unit.domain.test_aggregation import RECEIVED, TENANT, envelope
 
 pytestmark = pytest.mark.unit
@@ -27,7 +27,7 @@ OTHER = uuid.UUID(int=7)
 
 def decoded(received: datetime, key: bytes | None, partition: int = 0, tenant: uuid.UUID = TENANT) -> DecodedRecord:
     item = envelope(T).model_copy(update={"received_at": received, "tenant_id": tenant})
-    return DecodedRecord(KafkaRecord("events_raw", partition, 0, 0, key, b"{}", ()), item)
+    return DecodedRecord(KafkaRecord("events_raw", partition, 0, 0, key, b"{}", ()), row_of(item))
 
 
 def at(seconds: float) -> datetime:
