@@ -104,6 +104,10 @@ async function checkOverview(page) {
   const total = Number((await page.getByTestId('overview-total').textContent())?.replace(/,/g, ''));
   check(total >= EVENTS_FOR_A + EVENTS_FOR_B, `overview-total is ${total}, expected at least ${EVENTS_FOR_A + EVENTS_FOR_B}`);
   passed(`Overview lists ${EVENT_TYPE} with ${EVENTS_FOR_A + EVENTS_FOR_B} events (total ${total})`);
+  // both users sent events in the last 24 h; far below 320, so the sketch union is exact
+  const uniques = Number((await page.getByTestId('overview-unique-users').textContent())?.replace(/[^0-9]/g, ''));
+  check(uniques >= 2, `overview-unique-users is ${uniques}, expected at least 2 (${USER_A} and ${USER_B})`);
+  passed(`Overview shows ${uniques} unique users in the last 24 h`);
 
   const chart = page.locator('[data-testid="overview-chart"][data-state="drawn"]');
   await chart.waitFor({ timeout: ms(20_000) }).catch(() => fail('the Overview chart was not drawn (no data-state="drawn")'));
