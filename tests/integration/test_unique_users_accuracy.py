@@ -169,14 +169,17 @@ def test_alert_windows_of_unique_users_match_the_raw_events(
     truth_db = connect(own)
     try:
         for users, tenant in tenants.items():
-            ends = tuple(DAY0 + timedelta(hours=h) for h in (1, 6, 30, 71))
-            for width_s in (300, 3_600, 86_400):
+            # window ends on the hour, at odd minutes and at odd seconds: hour sketches, minutes at the edges
+            ends = tuple(DAY0 + timedelta(hours=h, minutes=m, seconds=s) for h, m, s in
+                         ((1, 0, 0), (6, 17, 0), (30, 0, 30), (47, 59, 0), (71, 42, 10)))  # fmt: skip
+            for width_s in (300, 3_600, 5_400, 86_400):
                 # When the evaluator reads a unique-users window (the union of its minute sketches)
                 request = WindowRequest(tenant, "signup", "unique_users", width_s, ends)
                 values = store.window_values(request)
                 for end, value in zip(ends, values, strict=True):
-                    lo = end - timedelta(seconds=width_s)
-                    truth = truth_db.run(TRUTH, t=tenant, lo=lo, hi=end, type="signup")[0][0]
+                    # (a window holds the minute buckets that start in it)
+                    lo, hi = ceil_minute(end - timedelta(seconds=width_s)), ceil_minute(end)
+                    truth = truth_db.run(TRUTH, t=tenant, lo=lo, hi=hi, type="signup")[0][0]
                     # Then it agrees with the raw events
                     check(value, truth, f"{users} users, window {width_s} s ending {end}")
     finally:
