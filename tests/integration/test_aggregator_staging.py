@@ -109,3 +109,22 @@ def test_a_user_added_again_much_later_counts_once(agg_db: pg8000.native.Connect
     apply_batch(records([late], first_offset=1), ports, NOW + timedelta(days=9))
     # Then the day has two events and one user
     assert counts(agg_db, "day") == {("signup", day): (2, 1)}
+
+
+def test_a_bucket_older_than_its_sketch_keeps_its_exact_count(
+    agg_db: pg8000.native.Connection, make_ports: MakePorts
+) -> None:
+    # Given a day bucket from before sketches whose users were gone when migration 0009 ran: 500 exact
+    # unique users, an empty sketch
+    ref = add_tenant(agg_db)
+    day = NOW.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=400)
+    agg_db.run(
+        "INSERT INTO metrics_day (tenant_id, event_type, bucket_start, event_count, unique_users)"
+        " VALUES (:t, 'signup', :b, 900, 500)",
+        t=str(ref.tenant_id),
+        b=day,
+    )
+    # When a late event of that day arrives
+    apply_batch(records([envelope(ref, user="zoe", at=day + timedelta(hours=3), received=NOW)]), make_ports(), NOW)
+    # Then the count grows and the exact users stay (the new sketch alone would say 1)
+    assert counts(agg_db, "day")[("signup", day)] == (901, 500)

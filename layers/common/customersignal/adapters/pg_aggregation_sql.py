@@ -99,7 +99,11 @@ def _upsert_metrics(grain: str) -> str:
     ON CONFLICT (tenant_id, event_type, bucket_start) DO UPDATE
     SET event_count = m.event_count + EXCLUDED.event_count,
         users = hll_union(m.users, EXCLUDED.users),
-        unique_users = round(hll_cardinality(hll_union(m.users, EXCLUDED.users)))::bigint
+        -- a bucket older than 0009 found no users to build its sketch from, and keeps its exact count
+        unique_users = CASE
+            WHEN hll_cardinality(m.users) = 0 THEN GREATEST(m.unique_users, round(hll_cardinality(EXCLUDED.users)))
+            ELSE round(hll_cardinality(hll_union(m.users, EXCLUDED.users)))
+        END::bigint
 )"""  # noqa: S608
 
 

@@ -100,7 +100,7 @@ def _apply(records: Sequence[KafkaRecord], ports: AggregatorPorts, now: datetime
             countable = [d for d in countable if d.record not in refused_records]
         new_letters = [letter for letter in letters if is_new(letter.record)]
         counted = stored.counted
-        sightings = ports.known_properties.sightings((d.row for d in counted), now)
+        sightings = ports.known_properties.sightings(d.row for d in counted)
         tx.record_properties(sightings)
         tx.record_dead_letters(new_letters)
         rows = [d.row for d in countable]
@@ -109,7 +109,7 @@ def _apply(records: Sequence[KafkaRecord], ports: AggregatorPorts, now: datetime
         totals = tx.minute_totals(bucket_keys(rows, now))
         if new_letters:
             ports.dead_letters.publish(new_letters)
-    ports.known_properties.remember(sightings, now)
+    ports.known_properties.remember(sightings)
 
     hot_ok = True
     update = hot_update(rows, totals, freshness, now)

@@ -4,22 +4,25 @@ A busy event type repeats the same few properties in every event, so sending eac
 Postgres would rewrite the same catalog rows a thousand times over (it cost a quarter of the batch
 statement's database time). ``KnownProperties`` remembers what this container's committed batches
 recorded, and a batch sends only what is new, plus, once a minute per event type, every property seen,
-so ``last_seen_at`` stays within about a minute of the truth.
+so ``last_seen_at`` stays within about a minute of the truth. The minute is the container's own clock
+(monotonic), not the batch's event time: it bounds a write rate, and a backlog replayed at speed must
+not refresh on every batch.
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from customersignal.domain.event_row import EventRow
 
 # the catalog records property names of 1-255 characters (its CHECK); longer ones are counted, not listed
 PROPERTY_NAME_MAX_LENGTH = 255
-REFRESH_AFTER = timedelta(minutes=1)
+REFRESH_AFTER_S = 60.0
 TypeKey = tuple[str, str]  # (tenant, event type)
 
 
@@ -44,21 +47,24 @@ class PropertySightings:
     kinds: dict[TypeKey, dict[str, set[str]]] = field(default_factory=dict)
     seen_at: dict[TypeKey, datetime] = field(default_factory=dict)
     refreshed: set[TypeKey] = field(default_factory=set)  # types sent in full (every property seen)
+    taken_at: float = 0.0  # the container clock when they were taken
 
 
 class KnownProperties:
     """Bounded: past ``max_types`` event types it forgets everything, which costs only a fuller batch."""
 
-    def __init__(self, max_types: int = 10_000) -> None:
+    def __init__(self, max_types: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
         self._kinds: dict[TypeKey, dict[str, set[str]]] = {}
-        self._refreshed_at: dict[TypeKey, datetime] = {}
+        self._refreshed_at: dict[TypeKey, float] = {}
         self._max_types = max_types
+        self._clock = clock
 
-    def sightings(self, rows: Iterable[EventRow], now: datetime) -> PropertySightings:
+    def sightings(self, rows: Iterable[EventRow]) -> PropertySightings:
         """What of ``rows`` the catalog may not have yet: all of it for a type due for a refresh."""
         found: dict[TypeKey, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         seen_at: dict[TypeKey, datetime] = {}
         known_of: dict[TypeKey, dict[str, set[str]] | None] = {}
+        now = self._clock()
         # events of one type mostly repeat one shape (names and value types): look at each shape once
         shapes: set[tuple[TypeKey, tuple[str, ...], tuple[type, ...]]] = set()
         for row in rows:
@@ -72,7 +78,7 @@ class KnownProperties:
             shapes.add(shape)
             if key not in known_of:
                 refreshed_at = self._refreshed_at.get(key)
-                due = refreshed_at is None or now - refreshed_at >= REFRESH_AFTER
+                due = refreshed_at is None or now - refreshed_at >= REFRESH_AFTER_S
                 known_of[key] = None if due else self._kinds.get(key, {})
             known = known_of[key]
             for name, value in properties.items():
@@ -85,9 +91,9 @@ class KnownProperties:
         }
         kinds = {key: names for key, names in kinds.items() if names}
         refreshed = {key for key, known in known_of.items() if known is None and key in kinds}
-        return PropertySightings(kinds, {key: seen_at[key] for key in kinds}, refreshed)
+        return PropertySightings(kinds, {key: seen_at[key] for key in kinds}, refreshed, now)
 
-    def remember(self, sightings: PropertySightings, now: datetime) -> None:
+    def remember(self, sightings: PropertySightings) -> None:
         """Call once the transaction that recorded ``sightings`` has committed."""
         if len(self._kinds) + len(sightings.kinds) > self._max_types:
             self._kinds.clear()
@@ -97,4 +103,4 @@ class KnownProperties:
             for name, kinds in names.items():
                 known.setdefault(name, set()).update(kinds)
         for key in sightings.refreshed:
-            self._refreshed_at[key] = now
+            self._refreshed_at[key] = sightings.taken_at
