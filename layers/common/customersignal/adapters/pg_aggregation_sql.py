@@ -162,7 +162,8 @@ SET observed_types = ARRAY(
 # Every effect of the staged batch in one statement, set-based: claim the dedup keys (a client retry is
 # counted once), store the raw events whose claim is new, and add exactly those to the counts and sketches
 # at three grains, the packed minutes and the catalog's event types (its properties: UPSERT_PROPERTIES,
-# sent only when new; see domain/property_catalog). Returns the positions of the counted candidates.
+# sent only when new; see domain/property_catalog). Returns the positions of the counted candidates as one
+# comma-separated text: a thousand one-integer rows cost the driver more than the statement's grouping.
 # Buckets are UTC: the store's session runs in UTC, so date_trunc cuts UTC minutes, hours and days.
 COUNT_STAGED = f"""
 WITH claimed AS (
@@ -192,7 +193,7 @@ WITH claimed AS (
 ),{",".join(_upsert_metrics(grain) for grain in ("minute", "hour", "day"))},
 {MINUTE_SERIES_CTES},
 {CATALOG_CTES}
-SELECT i FROM counted
+SELECT COALESCE(string_agg(i::text, ','), '') FROM counted
 """  # noqa: S608
 
 RECORD_DEAD_LETTERS = """

@@ -78,4 +78,5 @@ def _count_isolating(
         _count_isolating(db, count_staged, records[middle:], counted, refused, whole=False)
         return
     db.run(f"RELEASE SAVEPOINT {SAVEPOINT}")
-    counted.extend(records[i] for (i,) in positions)
+    ((listed,),) = positions
+    counted.extend(records[int(i)] for i in listed.split(",") if i)
