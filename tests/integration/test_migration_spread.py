@@ -14,7 +14,7 @@ from tests.fixtures.postgres import run_alembic
 
 pytestmark = pytest.mark.integration
 
-BEFORE = "0008_alert_state_changed_at"  # 0010's down_revision until 0009 is merged
+BEFORE = "0009_unique_user_sketches"  # 0010's down_revision
 T0 = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
 

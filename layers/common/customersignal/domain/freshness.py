@@ -70,6 +70,7 @@ def slot_marks(records: Iterable[DecodedRecord]) -> dict[tuple[uuid.UUID, int], 
         current = marks.get(key)
         if current is None or row.received_at > current.received_at:
             marks[key] = SlotMark(row.received_at, record.topic, record.partition)
+    # ids parsed once per tenant, not per record: this runs on every record of every batch
     return {(uuid.UUID(tenant), slot): mark for (tenant, slot), mark in marks.items()}
 
 
