@@ -24,7 +24,13 @@ case "$cmd" in
   up)
     for s in "${services[@]}"; do
       printf '%-9s ' "$s"
-      if "$HERE/$s.sh" health >/dev/null 2>&1; then say "already up"; continue; fi
+      if "$HERE/$s.sh" health >/dev/null 2>&1; then
+        # a running Postgres still gets what newer code needs of it (roles, the hll extension): idempotent
+        if [ "$s" = postgres ] && ! "$HERE/$s.sh" start >"$LOG_DIR/$s-start.log" 2>&1; then
+          say "FAILED"; cat "$LOG_DIR/$s-start.log" >&2; exit 1
+        fi
+        say "already up"; continue
+      fi
       "$HERE/$s.sh" start >"$LOG_DIR/$s-start.log" 2>&1 || { say "FAILED"; cat "$LOG_DIR/$s-start.log" >&2; exit 1; }
       say "up ($("$HERE/$s.sh" health 2>&1 | tail -n 1))"
     done ;;

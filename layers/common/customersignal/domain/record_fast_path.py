@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import orjson
 
@@ -50,17 +50,24 @@ def fast_row(value: bytes) -> EventRow | None:
         return None
     if type(envelope) is not dict or not envelope.keys() <= ENVELOPE_FIELDS:
         return None
-    event = envelope.get("event")
+    try:  # the required fields; a KeyError is pydantic's to word
+        event = envelope["event"]
+        tenant_id, project_id, trace_id = envelope["tenant_id"], envelope["project_id"], envelope["trace_id"]
+        occurred_text, received_text = envelope["occurred_at"], envelope["received_at"]
+        event_id, event_type = event["event_id"], event["event_type"]
+    except (KeyError, TypeError):
+        return None
     if type(event) is not dict or not event.keys() <= EVENT_FIELDS:
         return None
-    tenant_id, project_id, event_id = envelope.get("tenant_id"), envelope.get("project_id"), event.get("event_id")
-    trace_id, event_type = envelope.get("trace_id"), event.get("event_type")
     is_late, version = envelope.get("is_late", False), envelope.get("v", 1)
     properties, context = event.get("properties", {}), event.get("context", {})
     if not (
-        _is_uuid(tenant_id)
-        and _is_uuid(project_id)
-        and _is_uuid(event_id)
+        type(tenant_id) is str
+        and _UUID(tenant_id) is not None
+        and type(project_id) is str
+        and _UUID(project_id) is not None
+        and type(event_id) is str
+        and _UUID(event_id) is not None
         and type(event_type) is str
         and type(trace_id) is str
         and _TRACE_ID(trace_id) is not None
@@ -74,7 +81,7 @@ def fast_row(value: bytes) -> EventRow | None:
     user_id, anonymous_id = event.get("user_id"), event.get("anonymous_id")
     if not (_is_optional_text(user_id) and _is_optional_text(anonymous_id)):
         return None
-    occurred_at, received_at = _time(envelope.get("occurred_at")), _time(envelope.get("received_at"))
+    occurred_at, received_at = _time(occurred_text), _time(received_text)
     timestamp, sent_at = event.get("timestamp"), event.get("sent_at")
     client_timestamp = None if timestamp is None else _time(timestamp)
     client_sent_at = None if sent_at is None else _time(sent_at)
@@ -86,9 +93,9 @@ def fast_row(value: bytes) -> EventRow | None:
     ):
         return None
     return EventRow(
-        cast(str, tenant_id),
-        cast(str, project_id),
-        cast(str, event_id),
+        tenant_id,
+        project_id,
+        event_id,
         event_type,
         user_id,
         anonymous_id,
@@ -101,12 +108,8 @@ def fast_row(value: bytes) -> EventRow | None:
         orjson.dumps(properties).decode(),
         orjson.dumps(context).decode(),
         properties,
-        f"{envelope['occurred_at']}\t{timestamp or NULL}\t{sent_at or NULL}\t{envelope['received_at']}",
+        f"{occurred_text}\t{timestamp or NULL}\t{sent_at or NULL}\t{received_text}",
     )
-
-
-def _is_uuid(value: Any) -> bool:
-    return type(value) is str and _UUID(value) is not None
 
 
 def _is_optional_text(value: Any) -> bool:
