@@ -14,6 +14,10 @@ from bench_results import Figure, Run
 ROOT = Path(__file__).resolve().parents[1]
 WARMUP = 5  # probes that warm the path up (imports, connections, group join), not counted
 GOALS = "p50 < 1 s, p99 < 250 ms"
+FELL_BEHIND = (
+    "the pipeline fell behind the load: a probe was not counted within the timeout, so sampling under load"
+    " stopped there and its freshness figures are lower bounds"
+)
 CAPACITY_FIGURE = "aggregator events/s, one stream [realistic]"  # aggregator_report's name for it
 
 
@@ -53,6 +57,9 @@ def figures(measured: dict[str, Any], source: str) -> list[Figure]:
     load = measured["load"]
     out.append(Figure("background load accepted by the API", load["achieved_events_per_s"], "events/s",
                       f"asked: {source}", load["asked_events_per_s"], ">= 0.9 x baseline"))  # fmt: skip
+    out.append(Figure("events counted by the aggregator during the loaded probes", load["counted_events_per_s"],
+                      "events/s", "background load accepted by the API", load["achieved_events_per_s"],
+                      ">= 0.9 x baseline", FELL_BEHIND if load["fell_behind"] else ""))  # fmt: skip
     return out
 
 
@@ -80,7 +87,13 @@ def write_results(run: Run, measured: dict[str, Any], source: str, samples: int)
         f" **{load['achieved_events_per_s']:,.0f} events/s** while the loaded probes ran ({load['requests']:,}"
         f" requests of {load['batch']} events, {load['failed_requests']} failed), over {load['tenants']} tenants"
         " (the probe's among them, so the probes share a partition with the load) by Zipf weight. It goes"
-        " through the same path as the probes: API, Kafka, the mapping, the aggregator, Redis.",
+        " through the same path as the probes: API, Kafka, the mapping, the aggregator, Redis. Meanwhile the"
+        f" aggregator counted **{load['counted_events_per_s']:,.0f} events/s** (dedup claims in Postgres)."
+        + (
+            f" **{FELL_BEHIND[0].upper()}{FELL_BEHIND[1:]}**, after {len(measured['loaded']['freshness'])} probes."
+            if load["fell_behind"]
+            else ""
+        ),
         "",
         "| figure | p50 | p99 | max | goal |",
         "|---|---:|---:|---:|---|",
