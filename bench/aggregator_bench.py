@@ -7,8 +7,10 @@ physical baselines:
 
 Per case it records events/s, this process's CPU (the client's: what Lambda bills), and what the case cost
 the Postgres server (bench/pg_probe.py): the CPU of the backend serving it, rows written and WAL bytes,
-per counted event. Each batch is applied at the clock of an aggregator that keeps up (its latest receive
-time). The one-stream aggregator connects before the clock starts, as the two-partition workers do.
+per counted event. Each batch is applied at the wall clock, as live: the data's own time runs far faster
+(hours replayed in seconds), and time-based caches (the property catalog's one-minute refresh) must age at
+the pace of the wall clock. The one-stream aggregator connects before the clock starts, as the
+two-partition workers do.
 Rounds are interleaved, each case starts from empty tables (``reset``), and the median of the rounds is
 reported. Runs in its own database. Results: bench/aggregator-results.md and .json (aggregator_report.py);
 the worst case's time per batch also to bench/aggregator-batch.json, for bench/cost_bench.py.
@@ -26,7 +28,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from multiprocessing import Pool
 
 import pg8000.native
@@ -102,7 +104,7 @@ def per_event(dataset: Dataset, wall_s: float, cpu_s: float, cost: ServerCost | 
 
 
 def apply_all(batches: list[Batch], ports: AggregatorPorts) -> int:
-    return sum(apply_batch(records, ports, clock).counted for records, clock in batches)
+    return sum(apply_batch(records, ports, datetime.now(UTC)).counted for records in batches)
 
 
 def _partition_worker(args: tuple[PlatformSettings, list[Batch], str]) -> tuple[int, float, float, float, int]:
@@ -113,7 +115,7 @@ def _partition_worker(args: tuple[PlatformSettings, list[Batch], str]) -> tuple[
     opened: list[pg8000.native.Connection] = []
     store = PostgresAggregationStore(lambda: _recorded(connect(settings), opened))
     ports = AggregatorPorts(store, dlq, RedisHotStore(client, HotKeys(prefix)), f"bench-{prefix}")
-    apply_batch([], ports, batches[0][1])  # connect and warm up before the clock starts
+    apply_batch([], ports, datetime.now(UTC))  # connect and warm up before the clock starts
     pid = backend_pid(opened[-1])
     pg_started, started, cpu_started = cpu_ns(pid), time.monotonic(), time.process_time()
     counted = apply_all(batches, ports)
@@ -147,7 +149,7 @@ def aggregator_parallel(dataset: Dataset, settings: PlatformSettings, prefix: st
 
 
 def copy_batches(batches: list[Batch], db: pg8000.native.Connection) -> None:
-    for records, _ in batches:
+    for records in batches:
         out = io.StringIO()
         for record in records:
             e = Envelope.model_validate_json(record.value or b"")
@@ -163,7 +165,7 @@ def copy_batches(batches: list[Batch], db: pg8000.native.Connection) -> None:
 
 def redis_round(batches: list[Batch], client: redis.Redis, prefix: str) -> None:
     script = client.register_script(INCREMENT_SCRIPT)
-    for records, _ in batches:
+    for records in batches:
         counts: Counter[tuple[str, int]] = Counter()
         for record in records:
             e = Envelope.model_validate_json(record.value or b"")
@@ -203,7 +205,7 @@ class Bench:
         )
         counted: list[int] = []
         try:
-            apply_batch([], ports, batches[0][1])  # connect before the clock starts
+            apply_batch([], ports, datetime.now(UTC))  # connect before the clock starts
             meter = ServerMeter(self.monitor, lambda: opened[-1:])
             result = sample(dataset, lambda: counted.append(apply_all(batches, ports)), meter)
         finally:

@@ -109,9 +109,10 @@ HOW = """## How the figures are taken
 - WAL: `pg_current_wal_lsn()` before and after.
 - Client CPU: this process's CPU time (`time.process_time()`) over the case: decoding, the domain, the
   drivers, and the idle DLQ producer's threads.
-- Each batch is applied at its latest receive time (an aggregator that keeps up); the aggregator connects
-  before the clock starts. Every case starts from empty tables: `reset()` truncates every table in the
-  schema but the set-up ones (tenants, projects, keys, alert rules, webhook endpoints, alembic_version).
+- Each batch is applied at the wall clock, as live (the data's own time runs far faster, and time-based
+  caches must age at the wall clock's pace); the aggregator connects before the clock starts.
+- Every case starts from empty tables: `reset()` truncates every table in the schema but the set-up ones
+  (tenants, projects, keys, alert rules, webhook endpoints, alembic_version).
 """
 
 

@@ -9,7 +9,7 @@
 
 Both: 5 % of the records are client retries (an earlier event id sent again, so the aggregator must
 dedup them) and about 3 % of the events arrive late (up to an hour after they occurred). Records are in
-received order, as Kafka holds them; ``clocks`` gives the time a live aggregator would see each batch at.
+received order, as Kafka holds them.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ RECENT_RETRIES = 50  # a retry repeats one of the last this many events (minutes
 Tenant = tuple[uuid.UUID, uuid.UUID]  # (tenant id, project id)
 
 
-Batch = tuple[list[KafkaRecord], datetime]  # records, and the "now" a live aggregator applies them at
+Batch = list[KafkaRecord]
 
 
 @dataclass(frozen=True)
@@ -53,28 +53,20 @@ class Dataset:
     name: str
     description: str
     records: list[KafkaRecord]  # in received order, partition 0
-    received: list[datetime]  # each record's receive time
     unique_events: int  # distinct (tenant, event id): what the aggregator must count, exactly
 
     def batches(self, size: int = BATCH) -> list[Batch]:
-        return batched(self.records, self.received, size)
+        return [self.records[i : i + size] for i in range(0, len(self.records), size)]
 
     def by_partition(self, partitions: int, size: int = BATCH) -> list[list[Batch]]:
         """The same records as Kafka would hold them in ``partitions`` partitions keyed by tenant, batched."""
         streams: list[list[KafkaRecord]] = [[] for _ in range(partitions)]
-        times: list[list[datetime]] = [[] for _ in range(partitions)]
-        for record, received in zip(self.records, self.received, strict=True):
+        for record in self.records:
             p = int(uuid.UUID((record.key or b"").decode())) % partitions
             streams[p].append(
                 KafkaRecord("events_raw", p, len(streams[p]), 0, record.key, record.value, record.headers)
             )
-            times[p].append(received)
-        return [batched(s, t, size) for s, t in zip(streams, times, strict=True)]
-
-
-def batched(records: list[KafkaRecord], received: list[datetime], size: int) -> list[Batch]:
-    """Batches of ``size``, each with its latest receive time: the clock of an aggregator that keeps up."""
-    return [(records[i : i + size], max(received[i : i + size])) for i in range(0, len(records), size)]
+        return [[s[i : i + size] for i in range(0, len(s), size)] for s in streams]
 
 
 def zipf_weights(n: int, s: float = ZIPF_S) -> list[float]:
@@ -196,7 +188,7 @@ def as_dataset(name: str, description: str, envelopes: Sequence[Envelope]) -> Da
         for offset, e in enumerate(envelopes)
     ]
     unique = len({(e.tenant_id, e.event.event_id) for e in envelopes})
-    return Dataset(name, description, records, [e.received_at for e in envelopes], unique)
+    return Dataset(name, description, records, unique)
 
 
 def datasets(tenants: Sequence[Tenant], now: datetime | None = None, span: timedelta = REALISTIC_SPAN) -> list[Dataset]:
