@@ -55,6 +55,10 @@ PARTITIONS = 12  # as the bench's events topic (and events_raw)
 TIMEOUT_S = 60
 LOAD_TENANTS = 4  # the probe's and three more
 LOAD_SETTLE_S = 5.0
+# the capacity phase: senders with no pause (a rate no sender reaches), counted over a window
+FLOOD_EVENTS_PER_S, FLOOD_THREADS = 1_000_000.0, 6
+CAPACITY_WINDOW_S = 15.0
+DRAIN_TIMEOUT_S = 120.0
 
 
 def start_esm(topic: str, group: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -173,9 +177,33 @@ def counted_events(bench: PlatformSettings) -> int:
         db.close()
 
 
-def measure(settings: PlatformSettings, database: str, load_rate: float, samples: int) -> dict[str, Any]:
-    """Seconds: idle, then under a background load of ``load_rate`` events/s, ``samples`` of each of POST ->
-    count visible in Redis ("freshness") and the Kafka transit baseline ("kafka"); and the load achieved."""
+def pipeline_capacity(bench: PlatformSettings, port: int, keys: list[str]) -> float:
+    """Events/s the whole local pipeline (API, Kafka, mapping, aggregator, on these cores) counts when
+    pushed as hard as the load's senders can, measured after a settling period; then waits until the
+    backlog is counted, so the probes that follow start from a drained pipeline."""
+    flood = BackgroundLoad(port, keys, FLOOD_EVENTS_PER_S, threads=FLOOD_THREADS, seed=99)
+    before = counted_events(bench)
+    flood.start()
+    try:
+        time.sleep(LOAD_SETTLE_S)
+        started, counted = time.monotonic(), counted_events(bench)
+        time.sleep(CAPACITY_WINDOW_S)
+        capacity = (counted_events(bench) - counted) / (time.monotonic() - started)
+    finally:
+        flood.stop()
+    _, sent = flood.accepted()
+    deadline = time.monotonic() + DRAIN_TIMEOUT_S
+    while counted_events(bench) < before + sent and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return capacity
+
+
+def measure(
+    settings: PlatformSettings, database: str, load_rate: float | None, share: float, samples: int
+) -> dict[str, Any]:
+    """Seconds: idle, then under a background load, ``samples`` of each of POST -> count visible in Redis
+    ("freshness") and the Kafka transit baseline ("kafka"); and the load achieved. The load is
+    ``load_rate``, or (None) ``share`` of the pipeline's capacity measured here first."""
     bench = settings.model_copy(update={"pg_database": database})
     topic, group = f"bench_fresh_{uuid.uuid4().hex[:6]}", f"bench-fresh-{uuid.uuid4().hex[:6]}"
     ensure_topics(admin_client(settings.kafka_bootstrap), {topic: PARTITIONS})
@@ -186,10 +214,15 @@ def measure(settings: PlatformSettings, database: str, load_rate: float, samples
     port = 19_000 + os.getpid() % 1000
     prober = Prober(settings, f"http://127.0.0.1:{port}/v1/events", tenant, keys[0])
     api, esm = start_api(topic, port), start_esm(topic, group, env)
-    load = BackgroundLoad(port, keys, load_rate)
+    capacity: float | None = None
     try:
         # the first probes warm the path up (imports, connections, group join)
         idle = prober.samples(samples, WARMUP)
+        if load_rate is None:
+            capacity = pipeline_capacity(bench, port, keys)
+            load_rate = share * capacity
+            print(f"pipeline capacity {capacity:,.0f} events/s counted; load {load_rate:,.0f} events/s", flush=True)
+        load = BackgroundLoad(port, keys, load_rate)
         print(f"idle done; background load of {load_rate:,.0f} events/s, then {samples} more ...", flush=True)
         load.start()
         time.sleep(LOAD_SETTLE_S)  # let the pipeline reach its pace under the load before sampling
@@ -199,7 +232,8 @@ def measure(settings: PlatformSettings, database: str, load_rate: float, samples
         ended, accepted_end = load.accepted()
         counted_end = counted_events(bench)
     finally:
-        load.stop()
+        if "load" in locals():
+            load.stop()
         for process in (esm, api):
             process.terminate()
             process.wait(timeout=30)
@@ -212,14 +246,18 @@ def measure(settings: PlatformSettings, database: str, load_rate: float, samples
         "idle": idle,
         "loaded": loaded,
         "load": {"asked_events_per_s": load_rate, "achieved_events_per_s": achieved, "counted_events_per_s": drained,
+                 "pipeline_capacity_events_per_s": capacity,
                  "fell_behind": prober.fell_behind, "requests": tally.requests, "failed_requests": tally.failures,
                  "batch": load.batch, "tenants": LOAD_TENANTS},
     }  # fmt: skip
 
 
-def load_rate(arguments: argparse.Namespace) -> tuple[float, str]:
+def load_rate(arguments: argparse.Namespace) -> tuple[float | None, str]:
+    """The load asked, or None to measure the pipeline's capacity in this run and take a share of it."""
     if arguments.load_events_per_s is not None:
         return arguments.load_events_per_s, "given with --load-events-per-s"
+    if arguments.capacity == "pipeline":
+        return None, f"{arguments.load_share:g} x the pipeline's capacity, measured in this run"
     path = ROOT / "bench" / "aggregator-results.json"
     try:
         capacity, when = capacity_from(json.loads(path.read_text()), datetime.now(UTC))
@@ -235,15 +273,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--load-events-per-s", type=float, help="the background load (default: from the share)")
     parser.add_argument("--load-share", type=float, default=0.5,
-                        help="share of the aggregator's one-stream events/s to load the pipeline with")  # fmt: skip
+                        help="share of the capacity to load the pipeline with")  # fmt: skip
+    parser.add_argument("--capacity", choices=("pipeline", "aggregator"), default="pipeline",
+                        help="pipeline: what the local API -> Kafka -> mapping -> aggregator counts, measured"
+                             " first in this run (default); aggregator: its in-process one-stream rate from"
+                             " bench/aggregator-results.json")  # fmt: skip
     parser.add_argument("--samples", type=int, default=SAMPLES, help="probes idle and again under load")
     arguments = parser.parse_args()
     rate, source = load_rate(arguments)
     run = Run("freshness")
     settings = migrated_database(PlatformSettings(), DATABASE, fresh=True)
+    asked = "measured first" if rate is None else f"{rate:,.0f} events/s"
     print(f"measuring: freshness (POST -> count in Redis), {arguments.samples} events idle, then under a load of"
-          f" {rate:,.0f} events/s ({source}); each followed by a Kafka transit ...")  # fmt: skip
-    measured = measure(settings, DATABASE, rate, arguments.samples)
+          f" {asked} ({source}); each followed by a Kafka transit ...")  # fmt: skip
+    measured = measure(settings, DATABASE, rate, arguments.load_share, arguments.samples)
     write_results(run, measured, source, arguments.samples)
     return 0
 

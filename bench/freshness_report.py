@@ -83,6 +83,14 @@ def write_results(run: Run, measured: dict[str, Any], source: str, samples: int)
         f" more under a background load; each probe is followed by one Kafka transit probe (interleaved, so drift"
         " and load hit both alike).",
         "",
+        (
+            f"Capacity, measured first in this run: the whole local pipeline counted"
+            f" **{load['pipeline_capacity_events_per_s']:,.0f} events/s** with the load's senders sending without"
+            " pause (after a settling period, over a 15 s window), and the backlog was drained before the probes."
+            if load.get("pipeline_capacity_events_per_s")
+            else "Capacity: not measured in this run."
+        ),
+        "",
         f"Background load: {load['asked_events_per_s']:,.0f} events/s asked ({source}); the API accepted"
         f" **{load['achieved_events_per_s']:,.0f} events/s** while the loaded probes ran ({load['requests']:,}"
         f" requests of {load['batch']} events, {load['failed_requests']} failed), over {load['tenants']} tenants"
