@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -317,7 +318,11 @@ def test_compose_mirrors_native_settings(compose: dict[str, Any]) -> None:
     assert postgres_env["POSTGRES_USER"] == defaults.pg_user == native["PG_USER"]
     assert postgres_env["POSTGRES_PASSWORD"] == defaults.pg_password.get_secret_value() == native["PG_PASSWORD"]
     assert postgres_env["POSTGRES_DB"] == defaults.pg_database == native["PG_DATABASE"]
-    assert services["postgres"]["image"].startswith("postgres:15.")
+    # the official postgres:15 image, plus the hll extension (migration 0009) in a Dockerfile of its own
+    build = services["postgres"]["build"]
+    dockerfile = (ROOT / build["context"] / build["dockerfile"]).read_text()  # an absolute context stays
+    assert re.search(r"^FROM postgres:15\.\d+", dockerfile, re.M), dockerfile
+    assert "postgresql-15-hll" in dockerfile
     assert services["redis"]["image"].startswith("redis:7.")
     # topics: created explicitly, with the partitions the code declares; broker auto-creation off
     topics_spec = services["kafka-topics"]["environment"]["TOPICS"].split()
