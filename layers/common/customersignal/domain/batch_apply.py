@@ -82,13 +82,16 @@ def _apply(records: Sequence[KafkaRecord], ports: AggregatorPorts, now: datetime
             decoded.append(item)
         else:
             letters.append(cast(DeadLetter, item))
-    partitions = sorted({TopicPartition(r.topic, r.partition) for r in records})
+    positions = {(r.topic, r.partition) for r in records}  # plain tuples: hashed per record, in C
+    partitions = sorted(TopicPartition(topic, partition) for topic, partition in positions)
 
     with ports.store.transaction() as tx:
         fences = tx.lock_offsets(ports.consumer_group, partitions)
 
+        fence_at = {(tp.topic, tp.partition): offset for tp, offset in fences.items()}
+
         def is_new(record: KafkaRecord) -> bool:
-            return record.offset >= fences.get(TopicPartition(record.topic, record.partition), 0)
+            return record.offset >= fence_at.get((record.topic, record.partition), 0)
 
         countable, refused = _vet(decoded, tx)
         letters += refused
@@ -211,8 +214,9 @@ def _first_of_each_event(records: Iterable[DecodedRecord]) -> list[DecodedRecord
 
 
 def _next_offsets(records: Iterable[KafkaRecord]) -> dict[TopicPartition, int]:
-    next_offsets: dict[TopicPartition, int] = {}
+    next_offsets: dict[tuple[str, int], int] = {}
     for record in records:
-        key = TopicPartition(record.topic, record.partition)
-        next_offsets[key] = max(next_offsets.get(key, 0), record.offset + 1)
-    return next_offsets
+        key = (record.topic, record.partition)
+        if record.offset >= next_offsets.get(key, 0):
+            next_offsets[key] = record.offset + 1
+    return {TopicPartition(topic, partition): offset for (topic, partition), offset in next_offsets.items()}
