@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_results import Figure, Run
-from ingest_bench import write_bodies
+from ingest_load import write_bodies
 
 from customersignal.adapters.kafka_admin import admin_client, ensure_topics
 from customersignal.adapters.postgres import connect
