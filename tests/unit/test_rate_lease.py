@@ -92,3 +92,25 @@ def test_threads_never_admit_more_than_the_bucket_holds() -> None:
     for thread in threads:
         thread.join()
     assert sum(admitted) == 2000
+
+
+def test_big_batches_take_a_lease_of_several_requests_and_skip_the_shared_bucket_as_single_events_do() -> None:
+    # Given a big bucket (burst 1,000,000, frozen clock) and 100-event requests
+    shared = CountingBucket()
+    limiter = LeasedRateLimiter(shared)
+    project = uuid.uuid4()
+    # When 170 of them arrive
+    allowed = sum(limiter.acquire(project, 100, 1.0, 1_000_000).allowed for _ in range(170))
+    # Then all pass, and only about one in 17 reached the shared bucket (a lease of 16 more requests)
+    assert allowed == 170
+    assert shared.calls == 10
+    assert limiter.lease_for(1_000_000, 100) == 1600
+
+
+def test_the_lease_never_exceeds_the_share_of_the_burst_whatever_the_request_size() -> None:
+    limiter = LeasedRateLimiter(CountingBucket())
+    assert limiter.lease_for(2000, 100) == 40  # 2 % of the burst, as for single events
+    assert limiter.lease_for(2000, 1) == 40
+    assert limiter.lease_for(10_000_000, 1) == 64
+    assert limiter.lease_for(100, 50) == 2
+    assert limiter.lease_for(49, 10) == 0  # a small bucket stays exact
