@@ -7,8 +7,8 @@ themselves are the tracer port's business (``ports.Tracer``); this module only h
 
 from __future__ import annotations
 
+import random
 import re
-import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -54,7 +54,21 @@ def parse_traceparent(header: str | bytes | None) -> TraceContext | None:
     return TraceContext(trace_id, parent_id, sampled=bool(int(flags, 16) & 1))
 
 
-def child_of(parent: TraceContext | None, random_hex: Callable[[int], str] = secrets.token_hex) -> TraceContext:
+def random_hex(n_bytes: int) -> str:
+    """A random, non-zero id of ``n_bytes`` in hex, made as OpenTelemetry's SDK makes its ids.
+
+    Trace and span ids must be unique, not secret, so the Mersenne Twister does (the random module reseeds
+    it in each forked worker). ``secrets`` reads os.urandom, which lets go of the GIL: on a busy
+    multi-threaded server each call could wait a thread switch to get it back (a tenth of a request's
+    samples in the profile of bench/profiles/ingest-single-before.svg).
+    """
+    while True:
+        value = random.getrandbits(n_bytes * 8)
+        if value:
+            return f"{value:0{n_bytes * 2}x}"
+
+
+def child_of(parent: TraceContext | None, random_hex: Callable[[int], str] = random_hex) -> TraceContext:
     """A new span id in ``parent``'s trace (keeping its sampling decision), or a new trace."""
     if parent is None:
         return TraceContext(random_hex(16), random_hex(8))

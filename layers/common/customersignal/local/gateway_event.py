@@ -9,16 +9,16 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import random
 import re
-import secrets
 import time
-import uuid
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import unquote, unquote_plus
 
 from customersignal.local.gateway_routing import RouteMatch
+from customersignal.local.runtime import new_uuid4
 
 Scope = MutableMapping[str, Any]
 ApiType = Literal["REST", "HTTP"]
@@ -83,8 +83,13 @@ def accepts_binary(accept: str | None, binary_media_types: Iterable[str]) -> boo
     return any(is_binary(choice, types) for choice in (accept or "").split(","))
 
 
+# Unique, not secret: the Mersenne Twister makes them, as runtime.new_uuid4 says why
 def new_trace_id(now: float) -> str:
-    return f"Root=1-{int(now):08x}-{secrets.token_hex(12)}"
+    return f"Root=1-{int(now):08x}-{random.getrandbits(96):024x}"
+
+
+def new_extended_request_id() -> str:
+    return base64.b64encode(random.getrandbits(88).to_bytes(11, "big")).decode()
 
 
 def request_time(now: float) -> str:
@@ -118,8 +123,8 @@ class GatewayRequest:
     scheme: str
     protocol: str
     received: float = field(default_factory=time.time)
-    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    extended_request_id: str = field(default_factory=lambda: base64.b64encode(secrets.token_bytes(11)).decode())
+    request_id: str = field(default_factory=new_uuid4)
+    extended_request_id: str = field(default_factory=new_extended_request_id)
 
     @classmethod
     def from_scope(cls, scope: Scope) -> GatewayRequest:

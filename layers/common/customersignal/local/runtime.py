@@ -7,6 +7,7 @@ import handlers and shape contexts the same way.
 from __future__ import annotations
 
 import importlib
+import random
 import sys
 import time
 import uuid
@@ -40,6 +41,13 @@ def new_log_stream_name() -> str:
     return f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{uuid.uuid4().hex}"
 
 
+def new_uuid4() -> str:
+    """A random (version 4) UUID from the Mersenne Twister (reseeded in each forked worker): the local runtime's
+    ids are unique, not secret, and uuid4() reads os.urandom, which lets go of the GIL and, on a busy threaded
+    server, waits for it back on every call."""
+    return str(uuid.UUID(int=random.getrandbits(128), version=4))
+
+
 class LambdaContext:
     """The attributes of the Python runtime's context object (``memory_limit_in_mb`` is a string there too)."""
 
@@ -53,7 +61,7 @@ class LambdaContext:
         region: str = LOCAL_REGION,
         account_id: str = LOCAL_ACCOUNT_ID,
     ) -> None:
-        self.aws_request_id = str(uuid.uuid4())  # Lambda's own id, not the caller's (API Gateway's requestId)
+        self.aws_request_id = new_uuid4()  # Lambda's own id, not the caller's (API Gateway's requestId)
         self.function_name = function_name
         self.function_version = "$LATEST"
         self.invoked_function_arn = function_arn(function_name, region, account_id)
