@@ -13,6 +13,7 @@ from customersignal.domain.tracing import (
     batch_trace,
     child_of,
     parse_traceparent,
+    random_hex,
 )
 
 pytestmark = pytest.mark.unit
@@ -109,3 +110,14 @@ def test_the_domain_names_no_tracing_sdk() -> None:
         for sdk in ("opentelemetry", "aws_xray_sdk", "aws_lambda_powertools.tracing"):
             assert f"import {sdk}" not in text, f"{module.name} imports {sdk}"
             assert f"from {sdk}" not in text, f"{module.name} imports from {sdk}"
+
+
+def test_new_ids_are_lowercase_hex_of_the_asked_length_and_never_repeat_in_a_run() -> None:
+    # the W3C format: 32 hex digits for a trace, 16 for a span, never all zeros
+    traces = {random_hex(16) for _ in range(10_000)}
+    spans = [random_hex(8) for _ in range(1_000)]
+    assert len(traces) == 10_000
+    assert all(len(t) == 32 and t == t.lower() and int(t, 16) > 0 for t in traces)
+    assert all(len(s) == 16 and int(s, 16) > 0 for s in spans)
+    new = child_of(None)
+    assert parse_traceparent(new.traceparent) == new
