@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from collections.abc import Iterator
 
@@ -32,6 +33,32 @@ def test_enabled_prints_one_emf_line_and_clears(
     assert (emf["EventsAccepted"], emf["BatchSize"]) == ([3.0], [4.0])
     assert emf["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "CustomerSignal"
     assert not metrics.metric_set
+
+
+def test_the_emf_line_is_the_one_powertools_would_print(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the ingest path's metrics: float latencies and counts
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+
+    def record() -> None:
+        metrics.add_metric(name="ProduceLatency", unit=MetricUnit.Milliseconds, value=0.4629820014088182)
+        metrics.add_metric(name="ProduceLatency", unit=MetricUnit.Milliseconds, value=12.5)
+        metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=99)
+        metrics.add_metric(name="BatchSize", unit=MetricUnit.Count, value=100)
+
+    # When ours flushes, then Powertools' own flush_metrics does the same set
+    record()
+    flush_or_discard(metrics)
+    ours = capsys.readouterr().out
+    record()
+    metrics.flush_metrics()
+    theirs = capsys.readouterr().out
+    # Then both printed one line, byte for byte the same but for the timestamp (milliseconds apart)
+    timestamp = re.compile(r'"Timestamp":\d+')
+    assert ours.count("\n") == 1
+    assert timestamp.sub("", ours) == timestamp.sub("", theirs)
+    assert json.loads(ours)["ProduceLatency"] == [0.4629820014088182, 12.5]
 
 
 def test_disabled_discards_so_nothing_piles_up(
