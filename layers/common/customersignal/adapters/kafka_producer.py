@@ -21,7 +21,13 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
-from customersignal.domain.envelope import SCHEMA_HEADER, SCHEMA_VERSION, TRACEPARENT_HEADER, Envelope
+from customersignal.domain.envelope import (
+    SCHEMA_HEADER,
+    SCHEMA_VERSION,
+    TRACEPARENT_HEADER,
+    Envelope,
+    EnvelopeEncoder,
+)
 from customersignal.domain.errors import Unavailable
 from customersignal.domain.spread import slot_of, slot_partition
 from customersignal.settings import KafkaSettings
@@ -125,6 +131,7 @@ class KafkaEventPublisher:
             (SCHEMA_HEADER, _SCHEMA),
         ]
         produce, topic, reported = self._producer.produce, self._topic, deliveries.on_delivery
+        encoder = EnvelopeEncoder()  # the request's shared fields serialised once, not per envelope
         try:
             partitions = self._partitions() if spread > 1 else 0
             for envelope in envelopes:
@@ -132,7 +139,7 @@ class KafkaEventPublisher:
                 if partitions:
                     slot = slot_of(envelope.event.event_id, spread)
                     partition = slot_partition(envelope.tenant_id, slot, partitions)
-                value, key = envelope.kafka_value(), envelope.kafka_key(spread)
+                value, key = encoder.record(envelope, spread)
                 produce(topic, value, key, partition=partition, headers=headers, on_delivery=reported)
         except (BufferError, KafkaException) as exc:
             raise Unavailable(
