@@ -62,26 +62,10 @@ STAGE_COLUMNS = (
     "kafka_offset",
 )
 
+# The raw-event table's own columns and types (LIKE), so the two cannot drift; its CHECKs are left out:
+# the decoder enforces them, and a violation there would fail the batch rather than set a record aside.
 CREATE_STAGE = """
-CREATE TEMP TABLE IF NOT EXISTS batch_stage (
-    i                 integer     NOT NULL,
-    tenant_id         uuid        NOT NULL,
-    project_id        uuid        NOT NULL,
-    event_id          uuid        NOT NULL,
-    event_type        text        NOT NULL,
-    user_id           text,
-    anonymous_id      text,
-    occurred_at       timestamptz NOT NULL,
-    client_timestamp  timestamptz,
-    sent_at           timestamptz,
-    received_at       timestamptz NOT NULL,
-    is_late           boolean     NOT NULL,
-    properties        jsonb       NOT NULL,
-    context           jsonb       NOT NULL,
-    trace_id          text        NOT NULL,
-    kafka_partition   integer     NOT NULL,
-    kafka_offset      bigint      NOT NULL
-) ON COMMIT DELETE ROWS
+CREATE TEMP TABLE IF NOT EXISTS batch_stage (i integer NOT NULL, LIKE events) ON COMMIT DELETE ROWS
 """
 
 EMPTY_STAGE = "DELETE FROM batch_stage"
