@@ -97,6 +97,35 @@ def test_postgres_follows_a_port_changed_after_its_first_start(scratch_env: dict
     assert stack(moved, "down", "postgres").returncode == 0
 
 
+def test_up_gives_a_running_postgres_the_hll_extension(scratch_env: dict[str, str]) -> None:
+    # Given Postgres up and running, but without the hll extension (as one started by older code is)
+    assert stack(scratch_env, "up", "postgres").returncode == 0
+    assert superuser_sql(scratch_env, "template1", "DROP EXTENSION hll") == ""
+    assert superuser_sql(scratch_env, "template1", HAS_HLL) == "0"
+    # When `up` runs again (a developer pulls newer code with the stack up)
+    again = stack(scratch_env, "up", "postgres")
+    # Then Postgres stays up and has the extension that migration 0009 needs
+    assert again.returncode == 0, again.stderr
+    assert "already up" in again.stdout
+    for database in ("template1", "customersignal"):
+        assert superuser_sql(scratch_env, database, HAS_HLL) == "1", database
+
+
+HAS_HLL = "SELECT count(*) FROM pg_extension WHERE extname = 'hll'"
+
+
+def superuser_sql(env: dict[str, str], database: str, sql: str) -> str:
+    """One statement as the postgres superuser over the scratch cluster's socket (as postgres.sh does)."""
+    bindir = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda d: int(d.parent.name))[-1]
+    psql = [str(bindir / "psql"), "-h", f"{env['CS_STATE_DIR']}/postgres/run"]
+    psql += ["-p", env["CS_PG_PORT"], "-U", "postgres", "-d", database, "-qAt", "-c", sql]
+    if os.geteuid() == 0:
+        psql = ["runuser", "-u", "postgres", "--", *psql]
+    done = subprocess.run(psql, capture_output=True, text=True, check=False, cwd="/", timeout=scaled(60))
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
 def test_status_explains_a_service_that_died(scratch_env: dict[str, str]) -> None:
     # Given Redis up, then killed behind the script's back
     assert stack(scratch_env, "up", "redis").returncode == 0
