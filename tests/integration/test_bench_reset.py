@@ -3,11 +3,7 @@ dead letter), every table but the set-up ones is empty again, whatever tables th
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable
-from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 import pg8000.native
@@ -15,27 +11,17 @@ import pytest
 
 from customersignal.domain.batch_apply import AggregatorPorts, apply_batch
 from tests.fixtures.aggregator import NOW, add_tenant, envelope, records
+from tests.support.bench_modules import load_bench
 
 pytestmark = pytest.mark.integration
 
 MakePorts = Callable[..., AggregatorPorts]
 
 
-def _load(name: str) -> ModuleType:
-    """bench/ holds scripts, not a package: load one from its file (mypy finds it on mypy_path)."""
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[2] / "bench" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 if TYPE_CHECKING:
     import bench_db
 else:
-    bench_db = _load("bench_db")
+    bench_db = load_bench("bench_db")
 
 
 def row_counts(db: pg8000.native.Connection) -> dict[str, int]:

@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import redis
 
 from customersignal.adapters.key_cache import cache_key
 from customersignal.adapters.key_store import PostgresKeyStore
 from customersignal.adapters.postgres import connect
-from customersignal.cli import main
 from customersignal.domain.auth import hash_key
 from customersignal.settings import PostgresSettings
+from tests.integration.test_cli import SECRET, cli_database, run
 
 pytestmark = pytest.mark.integration
-
-SECRET = re.compile(r"^\s+(cs_[A-Za-z0-9_-]{40,})$", re.MULTILINE)
-
-
-@pytest.fixture(autouse=True)
-def cli_database(pg_settings: PostgresSettings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CS_PG_DATABASE", pg_settings.pg_database)
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+__all__ = ["cli_database"]  # the autouse fixture: this module's CLI runs against the test database
 
 
 def spread_row(pg_settings: PostgresSettings) -> list[list[object]]:

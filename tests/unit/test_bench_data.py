@@ -4,37 +4,22 @@ the server counters are subtracted table by table. Nothing is timed here."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import uuid
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 import pytest
 
 from customersignal.domain.envelope import Envelope
-
-
-def _load(name: str) -> ModuleType:
-    """bench/ holds scripts, not a package: load one from its file (mypy finds it on mypy_path)."""
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[2] / "bench" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
-    spec.loader.exec_module(module)
-    return module
-
+from tests.support.bench_modules import load_bench
 
 if TYPE_CHECKING:
     import bench_data
     import bench_db
     import pg_probe
 else:
-    bench_data, bench_db, pg_probe = _load("bench_data"), _load("bench_db"), _load("pg_probe")
+    bench_data, bench_db, pg_probe = load_bench("bench_data"), load_bench("bench_db"), load_bench("pg_probe")
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)

@@ -3,35 +3,21 @@ and where its rate comes from (bench/freshness_report.py). Nothing is timed here
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-
-def _load(name: str) -> ModuleType:
-    """bench/ holds scripts, not a package: load one from its file (mypy finds it on mypy_path)."""
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[2] / "bench" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # also what a sibling's `from bench_results import ...` finds
-    spec.loader.exec_module(module)
-    return module
-
+from tests.support.bench_modules import load_bench
 
 if TYPE_CHECKING:
     import background_load
     import freshness_report
 else:
-    _load("bench_results")
-    background_load, freshness_report = _load("background_load"), _load("freshness_report")
+    load_bench("bench_results")
+    background_load, freshness_report = load_bench("background_load"), load_bench("freshness_report")
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 12, 7, 20, 0, tzinfo=UTC)

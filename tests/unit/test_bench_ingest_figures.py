@@ -3,34 +3,16 @@ measured or asserted here."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-BENCH = Path(__file__).parents[2] / "bench"
-
-
-def _load(name: str) -> ModuleType:
-    """bench/ holds scripts, not a package: load them from their files (mypy finds them on mypy_path)."""
-    if str(BENCH) not in sys.path:
-        sys.path.insert(0, str(BENCH))  # ingest_figures imports its siblings by name
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
+from tests.support.bench_modules import load_bench
 
 if TYPE_CHECKING:
     import ingest_figures
 else:
-    ingest_figures = _load("ingest_figures")
+    ingest_figures = load_bench("ingest_figures")
 
 pytestmark = pytest.mark.unit
 

@@ -3,32 +3,19 @@ summary it writes. No timing is measured or asserted here."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-
-def _load_report() -> ModuleType:
-    """bench/ holds scripts, not a package: load report.py from its file (mypy finds it on mypy_path)."""
-    spec = importlib.util.spec_from_file_location("bench_report", Path(__file__).parents[2] / "bench" / "report.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
-    spec.loader.exec_module(module)
-    return module
-
+from tests.support.bench_modules import load_bench
 
 if TYPE_CHECKING:
     import report
 else:
-    report = _load_report()
+    report = load_bench("report", "bench_report")
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
