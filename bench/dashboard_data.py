@@ -322,12 +322,16 @@ def ensure_dataset(settings: PlatformSettings | None = None, *, rebuild: bool = 
     db = connect(bench)
     try:
         db.run(STATE_TABLE)
-        begun, done = state(db, "anchor"), state(db, "complete")
-        if begun is not None and begun.get("version") != DATASET_VERSION:
-            print(f"data set version {begun.get('version')} != {DATASET_VERSION}: rebuilding", flush=True)
-            db.close()
-            drop_database(base)
-            return ensure_dataset(base)
+        begun = state(db, "anchor")
+    except BaseException:
+        db.close()
+        raise
+    if begun is not None and begun.get("version") != DATASET_VERSION:
+        print(f"data set version {begun.get('version')} != {DATASET_VERSION}: rebuilding", flush=True)
+        db.close()
+        return ensure_dataset(base, rebuild=True)
+    try:
+        done = state(db, "complete")
         if done is None:
             started = time.perf_counter()
             anchor = start_or_resume(db)
