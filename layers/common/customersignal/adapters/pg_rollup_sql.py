@@ -4,7 +4,11 @@ These CTEs join ``COUNT_STAGED`` (pg_aggregation_sql) and read its ``counted`` r
 back with the counts: a retried batch is fenced or deduplicated before it reaches them, exactly once.
 
 Rollups. ``rollup_marks`` is the batch's (tenant, type)s' active, uncapped rollups; with none (the common
-case) every join below is against an empty side and costs next to nothing. Each counted event adds to:
+case) every join below is against an empty side and costs next to nothing. ``rollup_cells`` lists the
+(dimension, measure) cells of each type ('' for none) with the time each is active from, and each counted
+event is joined with its type's cells once (a hash join on the type; joining events with themselves to
+pair a dimension with a measure made the planner, which sees CTEs as one-row tables, loop over every
+pair of events). Each counted event adds to:
 * a dimension's rows when received at or after the dimension's ``active_from``;
 * a measure's all-events row (dimension '') when received at or after the measure's ``active_from``;
 * a measure's per-value rows of a dimension when received at or after the later of the two: the pair
@@ -62,26 +66,25 @@ rollup_marks AS (
     WHERE r.capped_at IS NULL
       AND (r.tenant_id, r.event_type) IN (SELECT DISTINCT tenant_id, event_type FROM counted)
     FOR KEY SHARE OF r
-), rollup_dims AS (
-    SELECT c.i, c.tenant_id AS t, c.event_type AS e, date_trunc('hour', c.occurred_at) AS b, c.received_at AS r,
-           m.name AS d, m.since, {value_sql("(c.properties -> m.name)")} AS v,
+), rollup_cells AS (
+    SELECT t, e, CASE WHEN role = 'dimension' THEN name ELSE '' END AS d,
+           CASE WHEN role = 'measure' THEN name ELSE '' END AS mn, since
+    FROM rollup_marks
+    UNION ALL
+    SELECT d.t, d.e, d.name, m.name, GREATEST(d.since, m.since)
+    FROM rollup_marks d JOIN rollup_marks m ON m.t = d.t AND m.e = d.e AND m.role = 'measure'
+    WHERE d.role = 'dimension'
+), rollup_rows AS (
+    SELECT c.tenant_id AS t, c.event_type AS e, r.d, r.mn, date_trunc('hour', c.occurred_at) AS b,
+           CASE WHEN r.d = '' THEN 'null'::jsonb ELSE {value_sql("(c.properties -> r.d)")} END AS v,
+           CASE WHEN r.mn <> '' THEN {number_sql("(c.properties -> r.mn)")} END AS x,
            {sketch.USER_KEY} AS k
-    FROM counted c JOIN rollup_marks m ON m.t = c.tenant_id AND m.e = c.event_type AND m.role = 'dimension'
-), rollup_measures AS (
-    SELECT c.i, c.tenant_id AS t, c.event_type AS e, date_trunc('hour', c.occurred_at) AS b, c.received_at AS r,
-           m.name AS mn, m.since, {number_sql("(c.properties -> m.name)")} AS x
-    FROM counted c JOIN rollup_marks m ON m.t = c.tenant_id AND m.e = c.event_type AND m.role = 'measure'
+    FROM counted c JOIN rollup_cells r ON r.t = c.tenant_id AND r.e = c.event_type
+    WHERE c.received_at >= r.since
 ), rollup_c AS (
-    SELECT t, e, d, v, '' AS mn, b, count(*) AS n, {sketch.add_agg("k")} AS u,
-           0::bigint AS xn, 0::double precision AS xs, NULL::double precision AS lo, NULL::double precision AS hi
-    FROM rollup_dims WHERE r >= since GROUP BY t, e, d, v, b
-    UNION ALL
-    SELECT t, e, '', 'null'::jsonb, mn, b, count(*), NULL, count(x), COALESCE(sum(x), 0), min(x), max(x)
-    FROM rollup_measures WHERE r >= since GROUP BY t, e, mn, b
-    UNION ALL
-    SELECT m.t, m.e, d.d, d.v, m.mn, m.b, count(*), NULL, count(m.x), COALESCE(sum(m.x), 0), min(m.x), max(m.x)
-    FROM rollup_measures m JOIN rollup_dims d ON d.i = m.i
-    WHERE m.r >= GREATEST(m.since, d.since) GROUP BY m.t, m.e, d.d, d.v, m.mn, m.b
+    SELECT t, e, d, v, mn, b, count(*) AS n, {sketch.add_agg("k")} FILTER (WHERE mn = '') AS u, count(x) AS xn,
+           COALESCE(sum(x), 0) AS xs, min(x) AS lo, max(x) AS hi
+    FROM rollup_rows GROUP BY t, e, d, v, mn, b
 ), rollup_upsert AS (
     INSERT INTO property_rollup_hour AS h ({COLUMNS})
     SELECT t, e, d, v, mn, b, n, u, xn, xs, lo, hi FROM rollup_c ORDER BY t, e, d, mn, b, v
