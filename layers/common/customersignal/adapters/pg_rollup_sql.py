@@ -101,8 +101,15 @@ rollup_marks AS (
     WHERE anon <> u
     ORDER BY t, anon, at, u
 ), alias_upsert AS (
+    -- most links are known already (an identified user's every event carries both ids): skip those
+    -- rather than lock their rows with a DO UPDATE that changes nothing
     INSERT INTO person_aliases AS a (tenant_id, anonymous_id, user_id, linked_at)
-    SELECT t, anon, u, at FROM alias_c ORDER BY t, anon
+    SELECT t, anon, u, at FROM alias_c
+    WHERE NOT EXISTS (
+        SELECT 1 FROM person_aliases k WHERE k.tenant_id = alias_c.t AND k.anonymous_id = alias_c.anon
+                                         AND k.linked_at <= alias_c.at
+    )
+    ORDER BY t, anon
     ON CONFLICT (tenant_id, anonymous_id) DO UPDATE
     SET user_id = EXCLUDED.user_id, linked_at = EXCLUDED.linked_at
     WHERE EXCLUDED.linked_at < a.linked_at
