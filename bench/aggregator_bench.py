@@ -14,6 +14,11 @@ two-partition workers do.
 Rounds are interleaved, each case starts from empty tables (``reset``), and the median of the rounds is
 reported. Runs in its own database. Results: bench/aggregator-results.md and .json (aggregator_report.py);
 the worst case's time per batch also to bench/aggregator-batch.json, for bench/cost_bench.py.
+
+``--rollups`` measures the cost of property rollups (docs/insights.md): before every case, every type of
+every tenant rolls up two dimensions and one measure of the generated properties (``ROLLUP_CONFIG``),
+active for all the data. ``--cases`` runs some cases only. Either prints the medians and leaves the
+results files alone: they hold the default run's figures.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from multiprocessing import Pool
 import pg8000.native
 import redis
 from aggregator_report import write_batch_cost, write_results
-from bench_data import REALISTIC_SPAN, Batch, Dataset, datasets
+from bench_data import REALISTIC_SPAN, REALISTIC_TYPES, TYPES, Batch, Dataset, datasets
 from bench_db import migrated_database, reset
 from bench_results import Run
 from pg_probe import ServerCost, ServerMeter, backend_pid, cpu_ns
@@ -51,6 +56,18 @@ from customersignal.settings import PlatformSettings
 DATABASE = "customersignal_bench"
 ROUNDS = 3
 CASES = ("aggregator", "aggregator_2p", "copy", "redis")
+# (property, role) rolled up on every type with --rollups: a realistic config (bench_data._properties)
+ROLLUP_CONFIG = (("payment_method", "dimension"), ("currency", "dimension"), ("amount", "measure"))
+ADD_TYPES = """
+INSERT INTO event_types (tenant_id, name)
+SELECT t.id, e FROM tenants t CROSS JOIN unnest(CAST(:names AS text[])) AS e ON CONFLICT DO NOTHING
+"""
+MARK_ROLLUPS = """
+INSERT INTO property_rollups (tenant_id, event_type, property_name, role, active_from, backfilled_at)
+SELECT t.id, e, r.p, r.role, '2000-01-01', now()
+FROM tenants t CROSS JOIN unnest(CAST(:names AS text[])) AS e
+CROSS JOIN jsonb_to_recordset(CAST(:config AS jsonb)) AS r(p text, role text)
+"""
 BASELINE_TABLE = """
 CREATE TABLE IF NOT EXISTS bench_raw (
     tenant_id uuid NOT NULL, event_id uuid NOT NULL, event_type text NOT NULL, user_id text,
@@ -213,10 +230,15 @@ class Bench:
         assert counted == [dataset.unique_events], f"aggregator counted {counted}, not {dataset.unique_events}"
         return result
 
-    def clear(self) -> None:
+    def clear(self, rollups: bool = False) -> None:
         reset(self.db)
         for key in self.client.scan_iter(match=f"{self.prefix}*", count=1000):
             self.client.delete(key)
+        if rollups:
+            config = json.dumps([{"p": p, "role": role} for p, role in ROLLUP_CONFIG])
+            names = sorted({*TYPES, *REALISTIC_TYPES})
+            self.db.run(ADD_TYPES, names=names)
+            self.db.run(MARK_ROLLUPS, names=names, config=config)
 
     def close(self) -> None:
         self.clear()
@@ -249,7 +271,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=ROUNDS, help="rounds per case; the median is reported")
     parser.add_argument("--realistic-hours", type=float, default=REALISTIC_SPAN.total_seconds() / 3600,
                         help="the realistic data set's span")  # fmt: skip
+    parser.add_argument("--rollups", action="store_true", help="roll up 2 dimensions and 1 measure on every type")
+    parser.add_argument("--cases", default=",".join(CASES), help=f"comma-separated, of {', '.join(CASES)}")
     args = parser.parse_args()
+    cases = tuple(c for c in CASES if c in args.cases.split(","))
     rounds = args.rounds
     run = Run("aggregator")
     settings = migrated_database(PlatformSettings(), DATABASE, fresh=True)
@@ -263,12 +288,12 @@ def main() -> int:
         )
         tenants.append((uuid.UUID(str(tenant)), uuid.UUID(str(project[0][0]))))
     sets = datasets(tenants, span=timedelta(hours=args.realistic_hours))
-    samples: dict[str, dict[str, list[Sample]]] = {d.name: {c: [] for c in CASES} for d in sets}
+    samples: dict[str, dict[str, list[Sample]]] = {d.name: {c: [] for c in cases} for d in sets}
     try:
         for round_ in range(1, rounds + 1):
             for dataset in sets:
-                for name in CASES:
-                    bench.clear()
+                for name in cases:
+                    bench.clear(rollups=args.rollups)
                     samples[dataset.name][name].append(bench.case(name, dataset))
                     got = samples[dataset.name][name][-1]
                     print(
@@ -276,7 +301,12 @@ def main() -> int:
                     )
     finally:
         bench.close()
-    medians = {d: {c: median_sample(s) for c, s in cases.items()} for d, cases in samples.items()}
+    medians = {d: {c: median_sample(s) for c, s in by_case.items()} for d, by_case in samples.items()}
+    if args.rollups or cases != CASES:
+        for set_name, by_case in medians.items():
+            for name, median in by_case.items():
+                print(f"median of {rounds} [{set_name}] {name}: {median.events_per_s:,.0f} events/s", flush=True)
+        return 0
     write_results(run, sets, medians, samples, rounds)
     worst = medians[sets[0].name]
     write_batch_cost(worst["aggregator"], worst["copy"])

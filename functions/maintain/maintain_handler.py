@@ -1,7 +1,8 @@
 """The maintenance Lambda, on a schedule: keep the pipeline's own tables bounded.
 
-Adds the coming days' raw-event partitions, prunes dedup claims older than 8 days, and (with
-``CS_EVENTS_RETENTION_DAYS``) drops raw-event partitions past the retention. Every step commits in
+Adds the coming days' raw-event partitions, prunes dedup claims older than 8 days, (with
+``CS_EVENTS_RETENTION_DAYS``) drops raw-event partitions past the retention, caps property dimensions past
+their value cap and backfills new property rollups. Every step commits in
 chunks, so a run cut short by the time limit has done part of the work and the next run finishes it.
 The same steps as ``customersignal maintain`` (``pipeline_maintenance.run_maintenance``).
 """
@@ -39,4 +40,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         "partitions_created": report.partitions_created,
         "pruned": report.pruned,
         "partitions_dropped": report.partitions_dropped,
+        "rollups_backfilled": report.rollups_backfilled,
+        "rollups_waiting": report.rollups_waiting,
+        "rollups_capped": report.rollups_capped,
     }

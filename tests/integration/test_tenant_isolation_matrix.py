@@ -34,6 +34,7 @@ from tests.integration.test_alerts_e2e import (  # noqa: F401 - alert_world is a
 )
 
 pytestmark = pytest.mark.integration
+ROLLUP = "/v1/catalog/checkout/properties/plan/rollup"  # A's checkout.plan, rolled up
 
 # Ingestion writes into the key's own tenant by construction: no request field names a tenant or project,
 # and test_api_ingest.py proves a key cannot write as another tenant. Nothing of A's can be reached there.
@@ -73,6 +74,9 @@ def tenant_a(alert_world: AlertWorld, http_receiver: HttpReceiver) -> TenantA:  
     minute = NOW.replace(second=0)
     world.dashboard.ingest(events_in_minute(ref, minute, 9), now=NOW)
     world.run(NOW)  # the rule fires: one delivery to A's endpoint
+    world.dashboard.ingest([envelope(ref, "checkout", properties={"plan": "pro"})], now=NOW)
+    marked = world.dashboard.call("PUT", ROLLUP, key, body={"dimension": True, "measure": False})
+    assert marked[0] == 200, marked  # A rolls up checkout.plan
     stranger = TenantRef(ref.tenant_id, uuid.uuid4())  # A's tenant, a project it does not have
     world.dashboard.ingest([envelope(stranger, "checkout")], now=NOW)  # a dead letter of A's
     _, deliveries = world.dashboard.get(f"/v1/webhooks/{endpoint_id}/deliveries", key)
@@ -103,6 +107,7 @@ def matrix(a: TenantA) -> list[tuple[str, str, dict[str, Any] | None]]:
         ("GET", "/v1/catalog", None),
         ("GET", "/v1/catalog/checkout", None),
         ("PATCH", "/v1/catalog/checkout", {"owner": "mallory"}),
+        ("PUT", ROLLUP, {"dimension": False, "measure": False}),
         ("GET", f"/v1/metrics/series?types=checkout&interval=1m&{WINDOW}", None),
         ("GET", f"/v1/metrics/summary?{WINDOW}", None),
         ("GET", "/v1/dead-letters", None),
@@ -147,6 +152,7 @@ def test_every_route_is_in_the_matrix() -> None:
     placeholders = {
         tenant_a.event_id: "{event_id}", tenant_a.rule_id: "{rule_id}", tenant_a.endpoint_id: "{endpoint_id}",
         tenant_a.delivery_id: "{delivery_id}", tenant_a.key_id: "{key_id}", "checkout": "{name}",
+        "plan": "{property}",
     }  # fmt: skip
     covered = set()
     for method, path, _ in matrix(tenant_a):
@@ -175,7 +181,7 @@ def test_another_tenant_reaches_nothing_of_tenant_a(
             f"/{v}/" in path for v in (tenant_a.key_id, tenant_a.delivery_id)
         ):
             assert status == 404, f"{method} {path}: {status} {text[:300]}"
-        elif method == "PATCH" and "/catalog/" in path:
+        elif method in ("PATCH", "PUT") and "/catalog/" in path:
             assert status == 404, f"{method} {path}: {status}"  # B has no such type
         elif path == "/v1/alerts" and method == "POST":
             assert status in (400, 404), f"B attached A's endpoint: {status} {text[:300]}"
@@ -209,6 +215,7 @@ def snapshot(dashboard: Any, a: TenantA) -> dict[str, Any]:
         ),
         "keys": sorted((k["id"], k["status"]) for k in get("/v1/keys")["keys"]),
         "catalog": get("/v1/catalog/checkout")["owner"],
+        "rollups": {p["name"]: p["rollup"] for p in get("/v1/catalog/checkout")["properties"]},
         "letters": sorted((x["id"], x["status"]) for x in get("/v1/dead-letters")["dead_letters"]),
         "events": len(get("/v1/events")["events"]),
     }

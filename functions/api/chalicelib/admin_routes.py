@@ -1,4 +1,4 @@
-"""The dashboard API's edits (admin scope): catalog entries, dead-letter replay, API keys."""
+"""The dashboard API's edits (admin scope): catalog entries and rollup marks, dead-letter replay, API keys."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from customersignal.domain import dashboard
 from customersignal.domain.auth import Principal, Scope
 from customersignal.domain.authenticate import authenticate
 from customersignal.domain.query_params import parse_uuid
+from customersignal.domain.rollups import mark_rollup
 
 bp = Blueprint(__name__)
 
@@ -26,6 +27,14 @@ def update_catalog(ctx: RequestContext, name: str) -> Response:
     principal = admin(ctx)
     require_json(ctx)
     return answer(ctx, dashboard.update_catalog(principal.tenant_id, name, ctx.body(), get_dashboard_deps().catalog))
+
+
+@bp.route("/v1/catalog/{name}/properties/{property}/rollup", methods=["PUT"], content_types=["*/*"])
+@edge(bp)
+def mark_property_rollup(ctx: RequestContext, name: str, property: str) -> Response:
+    principal = admin(ctx)
+    require_json(ctx)
+    return answer(ctx, mark_rollup(principal.tenant_id, name, property, ctx.body(), get_dashboard_deps().rollups))
 
 
 @bp.route("/v1/dead-letters/replay", methods=["POST"], content_types=["*/*"])

@@ -22,6 +22,7 @@ from customersignal.adapters.pg_explorer import PostgresEventReader
 from customersignal.adapters.pg_key_admin import PostgresKeyAdmin
 from customersignal.adapters.pg_letters_view import PostgresDeadLetterStore
 from customersignal.adapters.pg_metrics_read import PostgresMetricsReader
+from customersignal.adapters.pg_rollup_marks import PostgresRollupMarks
 from customersignal.adapters.pg_session import PostgresSessionReader
 from customersignal.adapters.pg_tenant import TenantDatabase
 from customersignal.adapters.postgres import connect, resolve_credentials
@@ -40,6 +41,7 @@ class DashboardDeps:
     hot: RedisHotReader
     events: PostgresEventReader
     catalog: PostgresCatalogStore
+    rollups: PostgresRollupMarks
     letters: PostgresDeadLetterStore
     keys: PostgresKeyAdmin
     session: PostgresSessionReader
@@ -82,6 +84,7 @@ def get_dashboard_deps() -> DashboardDeps:
         hot=RedisHotReader(hot),
         events=PostgresEventReader(db),
         catalog=PostgresCatalogStore(db),
+        rollups=PostgresRollupMarks(db),
         letters=PostgresDeadLetterStore(db, replayer),
         keys=PostgresKeyAdmin(db, on_revoke=forget_key),
         session=PostgresSessionReader(db),

@@ -9,6 +9,7 @@
     customersignal demo --quiet            # `make up` prints this key
     customersignal status | rebuild-hot | maintain | dlq list | dlq replay   (see cli_status, cli_pipeline)
     customersignal loadgen run | verify                                     (see cli_loadgen)
+    customersignal insights backfill [--tenant SLUG]                        (see cli_insights)
 
 Settings come from the environment (``CS_PG_*``, ``CS_REDIS_URL``), as for every other entry point.
 Exit codes: 0 done, 1 refused (the message says why and what to do next), 2 wrong usage.
@@ -28,7 +29,7 @@ from pg8000.exceptions import DatabaseError
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from customersignal import cli_loadgen, cli_pipeline, cli_spread, cli_status, cli_topics
+from customersignal import cli_insights, cli_loadgen, cli_pipeline, cli_spread, cli_status, cli_topics
 from customersignal.adapters.key_cache import invalidate_cached_key
 from customersignal.adapters.key_store import error_field, sqlstate
 from customersignal.adapters.postgres import connect
@@ -281,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_topics.register(nouns, _command)
     cli_pipeline.register(nouns, _command)
     cli_loadgen.register(nouns, _command)
+    cli_insights.register(nouns, _command)
     return parser
 
 

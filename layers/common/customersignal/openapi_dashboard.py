@@ -23,6 +23,7 @@ from customersignal.domain.dashboard_models import (
     SessionResponse,
     SummaryResponse,
 )
+from customersignal.domain.rollups import RollupMarked, RollupMarks
 from customersignal.openapi import RouteDoc
 
 READ = ("read",)
@@ -144,6 +145,22 @@ DASHBOARD_ROUTES: list[RouteDoc] = [
         error_statuses=(*READ_ERRORS, 404),
         parameters=(path("name", "Event type."),),
         description="Blocking a type makes the aggregator dead-letter its new events (reason blocked_event_type).",
+    ),
+    RouteDoc(
+        path="/v1/catalog/{name}/properties/{property}/rollup",
+        method="put",
+        summary="Pre-aggregate a property: as a dimension (breakdowns), a measure (sums), both or neither",
+        request_model=RollupMarks,
+        response_model=RollupMarked,
+        scopes=ADMIN,
+        error_statuses=(*READ_ERRORS, 404, 422),
+        parameters=(path("name", "Event type."), path("property", "A property of the type, as the catalog lists it.")),
+        description=(
+            "At most 5 dimensions and 5 measures per event type (422 too_many_rollups); a measure must be a "
+            "property only ever seen as a number (422 not_numeric). New events are added from active_from; "
+            "the events before are added once by the backfill (backfilled_at). Unmarking deletes the rollup "
+            "and its rows. See docs/insights.md."
+        ),
     ),
     read(
         "/v1/dead-letters",

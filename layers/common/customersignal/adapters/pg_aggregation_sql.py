@@ -8,6 +8,7 @@ their rows as one jsonb parameter. The comments on the tables (migrations) expla
 from __future__ import annotations
 
 from customersignal.adapters import pg_sketch as sketch
+from customersignal.adapters.pg_rollup_sql import ROLLUP_CTES
 
 CREATE_FENCES = """
 INSERT INTO consumer_offsets (consumer_group, topic, partition, next_offset)
@@ -143,11 +144,12 @@ SET observed_types = ARRAY(
     last_seen_at = GREATEST(ep.last_seen_at, EXCLUDED.last_seen_at)
 """
 
-# Every effect of the staged batch in one statement, set-based: claim the dedup keys (a client retry is
-# counted once), store the raw events whose claim is new, and add exactly those to the counts and sketches
-# at three grains, the packed minutes and the catalog's event types (its properties: UPSERT_PROPERTIES,
-# sent only when new; see domain/property_catalog). Returns the positions of the counted candidates as one
-# comma-separated text: a thousand one-integer rows cost the driver more than the statement's grouping.
+# Every effect of the staged batch in one statement, set-based: claim the dedup keys (a client retry is counted
+# once), store the raw events whose claim is new, and add exactly those to the counts and sketches at three
+# grains, the packed minutes, the catalog's event types (its properties: UPSERT_PROPERTIES, sent only when
+# new; see domain/property_catalog), the property rollups and the identity map (pg_rollup_sql). Returns the
+# positions of the counted candidates as one comma-separated text: a thousand one-integer rows cost the
+# driver more than the statement's grouping.
 # Buckets are UTC: the store's session runs in UTC, so date_trunc cuts UTC minutes, hours and days.
 COUNT_STAGED = f"""
 WITH claimed AS (
@@ -176,7 +178,8 @@ WITH claimed AS (
     SELECT t, e, date_trunc('day', b) AS b, sum(n)::bigint AS n, hll_union_agg(u) AS u FROM hour_c GROUP BY 1, 2, 3
 ),{",".join(_upsert_metrics(grain) for grain in ("minute", "hour", "day"))},
 {MINUTE_SERIES_CTES},
-{CATALOG_CTES}
+{CATALOG_CTES},
+{ROLLUP_CTES}
 SELECT COALESCE(string_agg(i::text, ','), '') FROM counted
 """  # noqa: S608
 

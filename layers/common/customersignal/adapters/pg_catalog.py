@@ -6,8 +6,15 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from customersignal.adapters.pg_rollup_marks import STATES, rollup_states
 from customersignal.adapters.pg_tenant import TenantDatabase
-from customersignal.domain.dashboard_models import CatalogDetail, CatalogItem, CatalogPatch, PropertyOut
+from customersignal.domain.dashboard_models import (
+    CatalogDetail,
+    CatalogItem,
+    CatalogPatch,
+    PropertyOut,
+    PropertyRollup,
+)
 
 ITEM_COLUMNS = """t.name, t.status, t.description, t.owner, t.first_seen_at, t.last_seen_at, t.first_event_at,
        t.last_event_at, t.volume_total,
@@ -47,6 +54,10 @@ def _item(row: Sequence[Any]) -> dict[str, Any]:
     return dict(zip(names, row[: len(names)], strict=True))
 
 
+def _rollup(rollups: dict[str, PropertyRollup], name: str) -> dict[str, PropertyRollup]:
+    return {"rollup": rollups[name]} if name in rollups else {}
+
+
 class PostgresCatalogStore:
     def __init__(self, db: TenantDatabase) -> None:
         self._db = db
@@ -60,6 +71,7 @@ class PostgresCatalogStore:
         with self._db.transaction(tenant_id) as db:
             rows = db.run(DETAIL, tenant=tenant_id, name=name)
             properties = db.run(PROPERTIES, tenant=tenant_id, name=name) if rows else []
+            rollups = rollup_states(db.run(STATES, tenant=tenant_id, name=name, prop=None)) if rows else {}
         if not rows:
             return None
         return CatalogDetail(
@@ -67,7 +79,8 @@ class PostgresCatalogStore:
             created_at=rows[0][10],
             updated_at=rows[0][11],
             properties=[
-                PropertyOut(name=n, types=list(t), first_seen_at=f, last_seen_at=la) for n, t, f, la in properties
+                PropertyOut(name=n, types=list(t), first_seen_at=f, last_seen_at=la, **_rollup(rollups, n))
+                for n, t, f, la in properties
             ],
         )
 

@@ -8,6 +8,9 @@
   with a retention set, loses its daily partitions older than that (a whole table dropped at once, no
   row-by-row delete). The retention cannot be shorter than the lateness horizon (8 days): a late event
   for a dropped day would land in ``events_default``.
+- Property rollups: dimensions past their value cap are capped, and new rollups whose tenant's freshness
+  has passed their ``active_from`` are backfilled from the raw events (``pg_rollup_backfill``), one
+  transaction each.
 Deletes run in chunks of ``CHUNK`` rows, each its own short transaction, so a big backlog never holds
 long locks and an interrupted run has done part of the job and can be run again.
 """
@@ -20,6 +23,7 @@ from datetime import date, datetime, timedelta
 
 import pg8000.native
 
+from customersignal.adapters.pg_rollup_backfill import backfill_rollups, cap_dimensions
 from customersignal.settings import MIN_EVENTS_RETENTION_DAYS
 
 DEDUP_WINDOW = timedelta(days=8)
@@ -80,13 +84,18 @@ class MaintenanceReport:
     partitions_created: int = 0
     pruned: dict[str, int] = field(default_factory=dict)
     partitions_dropped: list[str] = field(default_factory=list)
+    rollups_capped: list[str] = field(default_factory=list)  # "type.property" of each dimension capped
+    rollups_backfilled: int = 0
+    rollups_waiting: int = 0  # pending rollups whose tenant's freshness has not passed active_from yet
 
     def summary(self) -> str:
         pruned = ", ".join(f"{table} {n}" for table, n in self.pruned.items()) or "none"
         dropped = ", ".join(self.partitions_dropped) or "none"
+        capped = ", ".join(self.rollups_capped) or "none"
         return (
             f"raw-event partitions created: {self.partitions_created}; rows pruned: {pruned}; "
-            f"partitions dropped (retention): {dropped}"
+            f"partitions dropped (retention): {dropped}; rollups backfilled: {self.rollups_backfilled} "
+            f"({self.rollups_waiting} waiting); dimensions capped: {capped}"
         )
 
 
@@ -101,3 +110,9 @@ def run_maintenance(
     if retention_days is not None:
         report.partitions_dropped = drop_expired_partitions(db, now.date(), retention_days)
         yield f"partitions dropped: {len(report.partitions_dropped)}"
+    report.rollups_capped = [f"{event_type}.{prop}" for _, event_type, prop in cap_dimensions(db)]
+    for result in backfill_rollups(db, now):
+        report.rollups_backfilled += result.done
+        report.rollups_waiting += not result.done
+        if result.done:
+            yield f"rollup {result.event_type}.{result.property_name} ({result.role}) backfilled: {result.rows} rows"

@@ -142,11 +142,25 @@ class CatalogList(BaseModel):
     event_types: list[CatalogItem]
 
 
+class RollupState(BaseModel):
+    active_from: datetime = Field(description="Events received from this time on are added as they arrive.")
+    backfilled_at: datetime | None = Field(description="When the events received before were added; null: pending.")
+    capped_at: datetime | None = Field(description="When the dimension passed its value cap and stopped being kept.")
+
+
+class PropertyRollup(BaseModel):
+    """A property's pre-aggregation (docs/insights.md): null roles are not rolled up."""
+
+    dimension: RollupState | None = None
+    measure: RollupState | None = None
+
+
 class PropertyOut(BaseModel):
     name: str
     types: list[str]
     first_seen_at: datetime = Field(description="Receive time of the batch that first carried this property.")
     last_seen_at: datetime = Field(description="Receive time of the latest batch that carried it.")
+    rollup: PropertyRollup = Field(default_factory=PropertyRollup)
 
 
 class CatalogDetail(CatalogItem):

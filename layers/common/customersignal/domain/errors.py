@@ -45,6 +45,10 @@ class NotFound(DomainError):
     """The resource does not exist for this tenant."""
 
 
+class Unprocessable(DomainError):
+    """Well-formed, but against a rule of the resource (a cap, a type the property does not have)."""
+
+
 class Conflict(DomainError):
     """The request conflicts with the current state (duplicate slug, ...)."""
 
