@@ -24,6 +24,7 @@ from customersignal.adapters.pg_letters_view import PostgresDeadLetterStore
 from customersignal.adapters.pg_metrics_read import PostgresMetricsReader
 from customersignal.adapters.pg_session import PostgresSessionReader
 from customersignal.adapters.pg_tenant import TenantDatabase
+from customersignal.adapters.pg_trend import PostgresRawTrends, PostgresRollupTrends
 from customersignal.adapters.postgres import connect, resolve_credentials
 from customersignal.adapters.secret_box import SecretBox, webhook_key
 from customersignal.adapters.sns_alerts import SnsAlertChannel, alerts_topic_arn
@@ -38,6 +39,8 @@ class AlertApiSettings(ApiSettings, WebhookSettings, AlertTargetSettings):
 class DashboardDeps:
     metrics: PostgresMetricsReader
     hot: RedisHotReader
+    rollup_trends: PostgresRollupTrends
+    raw_trends: PostgresRawTrends
     events: PostgresEventReader
     catalog: PostgresCatalogStore
     letters: PostgresDeadLetterStore
@@ -80,6 +83,8 @@ def get_dashboard_deps() -> DashboardDeps:
     return DashboardDeps(
         metrics=PostgresMetricsReader(db),
         hot=RedisHotReader(hot),
+        rollup_trends=PostgresRollupTrends(db),
+        raw_trends=PostgresRawTrends(db),
         events=PostgresEventReader(db),
         catalog=PostgresCatalogStore(db),
         letters=PostgresDeadLetterStore(db, replayer),

@@ -69,6 +69,11 @@ _ERRORS: dict[int, tuple[str, str]] = {  # status -> (component name, descriptio
         "The body is not JSON (unsupported_media_type), or its Content-Encoding is not gzip, deflate or identity "
         "(unsupported_content_encoding, naming it).",
     ),
+    422: (
+        "UnprocessableContent",
+        "Well-formed but unusable: a bad property filter (invalid_filter, naming filter[i].field), or a query "
+        "the raw events cannot answer in time (query_too_slow, saying what to do).",
+    ),
     429: ("TooManyRequests", "The project is over its rate; retry after Retry-After seconds."),
     503: ("ServiceUnavailable", "Kafka (or the key store) is unavailable; nothing was accepted. Retry later."),
 }
