@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import orjson
 
 from customersignal.domain.errors import MalformedRequest, Unprocessable
-from customersignal.domain.property_filters import parse_filter_params, parse_property_name
+from customersignal.domain.property_filters import MAX_PROPERTY_CHARS, parse_filter_params
 from customersignal.domain.query_params import QueryParams, invalid
 from customersignal.domain.timeseries import INTERVALS, SeriesPlan, SeriesQuery, from_epoch_ms, plan_series
 from customersignal.domain.trend_models import (
@@ -64,17 +64,16 @@ def parse_trend_query(params: QueryParams, filter_values: Sequence[str]) -> Tren
             field="interval",
         )
     measure = MEASURES[MEASURES.index(params.choice("measure", MEASURES, "count"))]
-    raw_property = params.text("property", max_length=256)
+    raw_property = params.text("property", max_length=MAX_PROPERTY_CHARS)
     if measure in NUMERIC_MEASURES and raw_property is None:
         raise MalformedRequest("missing_parameter", f"'property' is required with measure={measure}", "property")
     if measure not in NUMERIC_MEASURES and raw_property is not None:
         raise invalid("property", "'property' goes with measure sum, avg, min or max only")
-    raw_breakdown = params.text("breakdown", max_length=256)
     return TrendQuery(
         event_type=event_type,
         measure=measure,
-        property=None if raw_property is None else parse_property_name(raw_property, "property"),
-        breakdown=None if raw_breakdown is None else parse_property_name(raw_breakdown, "breakdown"),
+        property=raw_property,
+        breakdown=params.text("breakdown", max_length=MAX_PROPERTY_CHARS),
         limit=params.integer("limit", default=10, minimum=1, maximum=25),
         filters=parse_filter_params(filter_values, "filter"),
         window=SeriesQuery((event_type,), "count", interval, start, end, params.zone("tz")),
