@@ -1,0 +1,158 @@
+"""Alert rules on filtered and summed metrics, against hand-computed windows of raw events (real Postgres).
+
+Rules are saved through the admin store (so their filters and property round-trip through the table), read
+back by the evaluator's store, and judged by the evaluator: a summed, filtered rule fires with the window's
+exact value, an average of no values is NODATA (not 0), and another tenant's events never count.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from customersignal.adapters.pg_alert_admin import PostgresRuleStore
+from customersignal.adapters.pg_alert_store import PostgresAlertStore
+from customersignal.adapters.pg_tenant import TenantDatabase
+from customersignal.adapters.postgres import connect
+from customersignal.domain.alert_evaluation import WindowRequest, evaluate_rules
+from customersignal.domain.alert_rules import parse_rule
+from customersignal.domain.property_filters import parse_filters
+from customersignal.settings import PostgresSettings
+
+pytestmark = pytest.mark.integration
+
+END = datetime(2026, 3, 7, 12, 0, tzinfo=UTC)  # the evaluated window is [11:55, 12:00)
+# (minutes before END, user, properties): the 5-minute window holds the first five, the previous one the rest
+EVENTS = [
+    (1, "u1", {"plan": "pro", "amount": 10}),
+    (2, "u2", {"plan": "pro", "amount": 2.5}),
+    (3, "u1", {"plan": "pro", "amount": "7"}),  # a string: no amount
+    (4, "u3", {"plan": "free", "amount": 100}),
+    (5, "u4", {"amount": 1}),  # 11:55 exactly: inside
+    (6, "u5", {"plan": "pro", "amount": 4}),  # 11:54: the previous window
+    (0, "u6", {"plan": "pro", "amount": 1000}),  # 12:00: the next window
+]
+
+
+@dataclass(frozen=True)
+class World:
+    own: PostgresSettings
+    tenant: uuid.UUID
+
+
+@pytest.fixture(scope="module")
+def world(settings: Any, pg_template: str) -> Iterator[World]:
+    from tests.fixtures.postgres import temporary_database
+
+    with temporary_database(settings, "cs_alert_insights", template=pg_template) as own:
+        db = connect(own)
+        try:
+            db.run("SELECT ensure_event_partitions(DATE '2026-03-06', DATE '2026-03-08')")
+            tenants = []
+            for slug in ("alerts-a", "alerts-b"):
+                tenant = db.run("INSERT INTO tenants (slug, name) VALUES (:s, :s) RETURNING id", s=slug)[0][0]
+                project = db.run(
+                    "INSERT INTO projects (tenant_id, slug, name) VALUES (:t, 'p', 'P') RETURNING id", t=tenant
+                )[0][0]
+                # tenant B holds the same events ten times over: none may reach A's windows
+                for _ in range(1 if slug == "alerts-a" else 10):
+                    for minutes, user, props in EVENTS:
+                        at = END - timedelta(minutes=minutes)
+                        db.run(
+                            "INSERT INTO events (tenant_id, project_id, event_id, event_type, user_id, occurred_at,"
+                            " received_at, properties) VALUES (:t, :p, gen_random_uuid(), 'checkout', :u, :at, :at,"
+                            " CAST(:props AS jsonb))",
+                            t=tenant, p=project, u=user, at=at, props=json.dumps(props),
+                        )  # fmt: skip
+                tenants.append(tenant)
+            yield World(own, tenants[0])
+        finally:
+            db.close()
+
+
+def window(world: World, metric: str, *filters: dict[str, Any], prop: str | None = None) -> list[float | None]:
+    store = PostgresAlertStore(lambda: connect(world.own), "http://dashboard.test")
+    try:
+        request = WindowRequest(
+            world.tenant, "checkout", metric, 300, (END, END - timedelta(minutes=5)), prop, parse_filters(list(filters))
+        )
+        return store.window_values(request)
+    finally:
+        store.close()
+
+
+PRO = {"property": "plan", "op": "eq", "value": "pro"}
+
+
+@pytest.mark.parametrize(
+    ("metric", "prop", "filters", "expected"),
+    [
+        ("count", None, [PRO], [3.0, 1.0]),
+        ("count", None, [{"property": "plan", "op": "is_not_set"}], [1.0, 0.0]),
+        ("unique_users", None, [PRO], [2.0, 1.0]),
+        ("sum", "amount", [], [113.5, 4.0]),
+        ("sum", "amount", [PRO], [12.5, 4.0]),
+        ("avg", "amount", [PRO], [6.25, 4.0]),
+        ("min", "amount", [{"property": "amount", "op": "gt", "value": 2}], [2.5, 4.0]),
+        ("max", "amount", [{"property": "plan", "op": "in", "value": ["pro", "free"]}], [100.0, 4.0]),
+        ("avg", "amount", [{"property": "plan", "op": "eq", "value": "team"}], [None, None]),  # no values at all
+        ("sum", "amount", [{"property": "plan", "op": "eq", "value": "team"}], [0.0, 0.0]),
+    ],
+)
+def test_window_values_of_filtered_and_summed_rules(
+    world: World, metric: str, prop: str | None, filters: list[dict[str, Any]], expected: list[float | None]
+) -> None:
+    assert window(world, metric, *filters, prop=prop) == expected
+
+
+def test_plain_rules_still_read_the_metrics_tables(world: World) -> None:
+    # no metrics rows were written for these raw events: a plain count rule reads 0, proving which path it takes
+    assert window(world, "count") == [0, 0]
+
+
+class CaughtUp:
+    def caught_up(self) -> bool:
+        return True
+
+
+def save(world: World, body: dict[str, Any]) -> uuid.UUID:
+    rules = PostgresRuleStore(TenantDatabase(lambda: connect(world.own)))
+    base = {"event_type": "checkout", "window_seconds": 300}
+    saved = rules.save(world.tenant, None, parse_rule(json.dumps(base | body).encode()))
+    assert saved is not None
+    return saved.id
+
+
+def test_a_filtered_sum_rule_fires_with_the_windows_value_and_an_empty_average_is_nodata(world: World) -> None:
+    # Given a rule on the pro plan's revenue above 12, one on the team plan's average, and they round-trip
+    fires = save(world, {"name": "pro revenue", "metric": "sum", "property": "amount", "filters": [PRO],
+                         "condition": {"kind": "threshold", "operator": "above", "value": 12}})  # fmt: skip
+    empty = save(world, {"name": "team average", "metric": "avg", "property": "amount",
+                         "filters": [{"property": "plan", "op": "eq", "value": "team"}],
+                         "condition": {"kind": "threshold", "operator": "above", "value": 1}})  # fmt: skip
+    rules = PostgresRuleStore(TenantDatabase(lambda: connect(world.own)))
+    stored = rules.get(world.tenant, fires)
+    assert stored is not None
+    assert (stored.metric, stored.property, stored.filters) == ("sum", "amount", [PRO])
+    # When the evaluator judges the window that ends at END
+    store = PostgresAlertStore(lambda: connect(world.own), "http://dashboard.test")
+    try:
+        report = evaluate_rules(store, CaughtUp(), END + timedelta(seconds=5), trace_id="0" * 32)
+    finally:
+        store.close()
+    assert report.errors == []
+    # Then the revenue rule fires with 12.5, and the empty average is NODATA
+    db = connect(world.own)
+    try:
+        states = dict(db.run("SELECT rule_id, state FROM alert_states WHERE rule_id IN (:a, :b)", a=fires, b=empty))
+        history = db.run("SELECT to_state, observed_value FROM alert_history WHERE rule_id = :r", r=fires)
+    finally:
+        db.close()
+    assert states == {fires: "FIRING", empty: "NODATA"}
+    assert history == [["FIRING", 12.5]]
