@@ -91,3 +91,26 @@ def test_refusals_name_the_field(dashboard: Dashboard) -> None:
     assert (status, body["error"]["field"]) == (400, "start")
     status, _ = trend(dashboard, None, **window)  # type: ignore[arg-type]
     assert status == 401
+
+
+def test_an_alert_rule_with_filters_and_a_sum_over_http(dashboard: Dashboard) -> None:
+    _, key = dashboard.tenant()
+    rule = {
+        "name": "pro revenue",
+        "event_type": "checkout",
+        "metric": "sum",
+        "property": "amount",
+        "filters": [{"property": "plan", "op": "in", "value": ["pro", "team"]}],
+        "window_seconds": 3600,
+        "condition": {"kind": "threshold", "operator": "above", "value": 1000},
+    }
+    status, body = dashboard.call("POST", "/v1/alerts", key, body=rule)
+    assert status == 201, body
+    assert (body["metric"], body["property"], body["filters"]) == ("sum", "amount", rule["filters"])
+    status, body = dashboard.call("GET", f"/v1/alerts/{body['id']}", key)
+    assert (status, body["filters"]) == (200, rule["filters"])
+    bad = {**rule, "name": "bad", "filters": [{"property": "plan", "op": "between", "value": 1}]}
+    status, body = dashboard.call("POST", "/v1/alerts", key, body=bad)
+    assert (status, body["error"]["code"], body["error"]["field"]) == (422, "invalid_filter", "filters[0].op")
+    status, body = dashboard.call("POST", "/v1/alerts", key, body={**rule, "name": "no property", "property": None})
+    assert (status, body["error"]["field"]) == (400, "property")
