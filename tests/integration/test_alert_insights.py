@@ -24,6 +24,7 @@ from customersignal.domain.alert_evaluation import WindowRequest, evaluate_rules
 from customersignal.domain.alert_rules import parse_rule
 from customersignal.domain.property_filters import parse_filters
 from customersignal.settings import PostgresSettings
+from tests.support.rollups import fill_rollups
 
 pytestmark = pytest.mark.integration
 
@@ -38,6 +39,25 @@ EVENTS = [
     (6, "u5", {"plan": "pro", "amount": 4}),  # 11:54: the previous window
     (0, "u6", {"plan": "pro", "amount": 1000}),  # 12:00: the next window
 ]
+# 'order' events over hours, with plan a rolled-up dimension and amount a measure: a 2-hour window ending at
+# 12:30 is [10:30, 11:00) raw + [11:00, 12:00) rollup + [12:00, 12:30) raw; the previous one [08:30, 10:30)
+ORDER_END = datetime(2026, 3, 7, 12, 30, tzinfo=UTC)
+ORDERS = [
+    ("10:20", "u9", {"plan": "pro", "amount": 100}),  # the previous window
+    ("10:40", "u1", {"plan": "pro", "amount": 3}),
+    ("11:10", "u2", {"plan": "pro", "amount": 5}),
+    ("11:50", "u1", {"plan": "free", "amount": 7}),
+    ("12:10", "u3", {"plan": "pro", "amount": 11}),
+    ("12:40", "u9", {"plan": "pro", "amount": 100}),  # after the window
+]
+
+
+def insert(db: Any, tenant: uuid.UUID, project: uuid.UUID, kind: str, user: str, at: datetime, props: Any) -> None:
+    db.run(
+        "INSERT INTO events (tenant_id, project_id, event_id, event_type, user_id, occurred_at, received_at,"
+        " properties) VALUES (:t, :p, gen_random_uuid(), :kind, :u, :at, :at, CAST(:props AS jsonb))",
+        t=tenant, p=project, kind=kind, u=user, at=at, props=json.dumps(props),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -64,25 +84,28 @@ def world(settings: Any, pg_template: str) -> Iterator[World]:
                 for _ in range(1 if slug == "alerts-a" else 10):
                     for minutes, user, props in EVENTS:
                         at = END - timedelta(minutes=minutes)
-                        db.run(
-                            "INSERT INTO events (tenant_id, project_id, event_id, event_type, user_id, occurred_at,"
-                            " received_at, properties) VALUES (:t, :p, gen_random_uuid(), 'checkout', :u, :at, :at,"
-                            " CAST(:props AS jsonb))",
-                            t=tenant, p=project, u=user, at=at, props=json.dumps(props),
-                        )  # fmt: skip
+                        insert(db, tenant, project, "checkout", user, at, props)
+                    for clock, user, props in ORDERS:
+                        at = datetime.fromisoformat(f"2026-03-07T{clock}:00+00:00")
+                        insert(db, tenant, project, "order", user, at, props)
+                db.run("INSERT INTO event_types (tenant_id, name) VALUES (:t, 'order')", t=tenant)
+                fill_rollups(db, tenant, ("plan",), ("amount",), event_type="order")
                 tenants.append(tenant)
             yield World(own, tenants[0])
         finally:
             db.close()
 
 
-def window(world: World, metric: str, *filters: dict[str, Any], prop: str | None = None) -> list[float | None]:
+def window(
+    world: World, metric: str, *filters: dict[str, Any], prop: str | None = None, kind: str = "checkout"
+) -> list[float | None]:
     store = PostgresAlertStore(lambda: connect(world.own), "http://dashboard.test")
+    end, width = (END, 300) if kind == "checkout" else (ORDER_END, 7200)
+    ends = (end, end - timedelta(seconds=width))
     try:
-        request = WindowRequest(
-            world.tenant, "checkout", metric, 300, (END, END - timedelta(minutes=5)), prop, parse_filters(list(filters))
+        return store.window_values(
+            WindowRequest(world.tenant, kind, metric, width, ends, prop, parse_filters(list(filters)))
         )
-        return store.window_values(request)
     finally:
         store.close()
 
@@ -109,6 +132,43 @@ def test_window_values_of_filtered_and_summed_rules(
     world: World, metric: str, prop: str | None, filters: list[dict[str, Any]], expected: list[float | None]
 ) -> None:
     assert window(world, metric, *filters, prop=prop) == expected
+
+
+@pytest.mark.parametrize(
+    ("metric", "prop", "filters", "expected"),
+    [
+        ("count", None, [PRO], [3.0, 1.0]),
+        ("unique_users", None, [PRO], [3.0, 1.0]),
+        ("sum", "amount", [PRO], [19.0, 100.0]),
+        ("sum", "amount", [], [26.0, 100.0]),
+        ("avg", "amount", [], [6.5, 100.0]),
+        ("min", "amount", [PRO], [3.0, 100.0]),
+        ("max", "amount", [{"property": "plan", "op": "in", "value": ["pro", "free"]}], [11.0, 100.0]),
+        ("count", None, [{"property": "plan", "op": "neq", "value": "pro"}], [1.0, 0.0]),
+        ("count", None, [{"property": "amount", "op": "gt", "value": 4}], [3.0, 1.0]),  # not a dimension: raw
+    ],
+)
+def test_whole_hours_from_rollups_and_ragged_ends_from_raw_events(
+    world: World, metric: str, prop: str | None, filters: list[dict[str, Any]], expected: list[float | None]
+) -> None:
+    assert window(world, metric, *filters, prop=prop, kind="order") == expected
+
+
+def test_the_whole_hours_really_come_from_the_rollup(world: World) -> None:
+    # Given a rollup row that no raw event backs, in the window's whole hour (11:00) and in its raw head (10:00)
+    db = connect(world.own)
+    extra = (
+        "INSERT INTO property_rollup_hour (tenant_id, event_type, dimension, dim_value, measure, bucket_start,"
+        " event_count, users) VALUES (:t, 'order', 'plan', '\"ghost\"', '', :at, 1000, NULL)"
+    )
+    try:
+        db.run(extra, t=world.tenant, at=datetime(2026, 3, 7, 11, tzinfo=UTC))
+        db.run(extra, t=world.tenant, at=datetime(2026, 3, 7, 10, tzinfo=UTC))
+        # Then only the whole hour's row counts: the rollup answers 11:00-12:00, the raw events the rest
+        assert window(world, "count", {"property": "plan", "op": "is_set"}, kind="order") == [1004.0, 1.0]
+    finally:
+        db.run("DELETE FROM property_rollup_hour WHERE tenant_id = :t AND dim_value = '\"ghost\"'", t=world.tenant)
+        db.close()
 
 
 def test_plain_rules_still_read_the_metrics_tables(world: World) -> None:

@@ -5,9 +5,9 @@ Ten checkout events of one tenant over three local days in America/New_York, acr
 happened), plus a 'view' and another tenant's checkout that must never be counted. Every expected value
 below is worked out from the table in EVENTS, not read back from the code.
 
-The rollup engineer's aggregator code is not on main yet, so ``fill_rollups`` builds property_rollup_hour
-with the aggregation the migration's contract describes (dimension rows, measure rows per dimension and
-over all events), from the same raw events; the rollup path must then give the raw path's answers.
+The rollup engineer's aggregator code is not on main yet, so ``fill_rollups`` (tests/support/rollups.py)
+builds property_rollup_hour with the aggregation the migration's contract describes, from the same raw
+events; the rollup path must then give the raw path's answers.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from customersignal.adapters import pg_sketch
 from customersignal.adapters.pg_tenant import TenantDatabase
 from customersignal.adapters.pg_trend import PostgresRawTrends, PostgresRollupTrends
 from customersignal.adapters.postgres import connect
@@ -31,6 +30,7 @@ from customersignal.domain.query_params import QueryParams
 from customersignal.domain.trend import insight_trend, parse_trend_query
 from customersignal.domain.trend_models import TrendResponse
 from customersignal.settings import PostgresSettings
+from tests.support.rollups import fill_rollups
 
 pytestmark = pytest.mark.integration
 
@@ -51,24 +51,6 @@ EVENTS: list[tuple[str, str | None, str | None, str | None, dict[str, Any]]] = [
     ("2026-03-07T15:00:00Z", "2026-03-09T15:00:00Z", "u6", None, {"plan": "pro", "amount": 4}),  # late, day 7
 ]
 DIMENSIONS, MEASURES = ("plan", "coupon"), ("amount",)
-
-FILL_DIMENSION = f"""
-INSERT INTO property_rollup_hour
-    (tenant_id, event_type, dimension, dim_value, measure, bucket_start, event_count, users)
-SELECT tenant_id, event_type, :dim, COALESCE(properties -> CAST(:dim AS text), 'null'::jsonb), '',
-       date_trunc('hour', occurred_at), count(*), {pg_sketch.add_agg(pg_sketch.USER_KEY)}
-FROM events WHERE tenant_id = :t GROUP BY 1, 2, 4, 6
-"""  # noqa: S608 - constants
-FILL_MEASURE = """
-INSERT INTO property_rollup_hour (tenant_id, event_type, dimension, dim_value, measure, bucket_start, event_count,
-                                  value_count, value_sum, value_min, value_max)
-SELECT tenant_id, event_type, :dim, CASE WHEN :dim = '' THEN 'null'::jsonb
-                                         ELSE COALESCE(properties -> CAST(:dim AS text), 'null'::jsonb) END,
-       :measure, date_trunc('hour', occurred_at), count(*), count(v), COALESCE(sum(v), 0), min(v), max(v)
-FROM (SELECT *, CASE WHEN jsonb_typeof(properties -> CAST(:measure AS text)) = 'number'
-                     THEN CAST(properties -> CAST(:measure AS text) AS float8) END AS v FROM events) e
-WHERE tenant_id = :t GROUP BY 1, 2, 4, 6
-"""
 
 
 @dataclass(frozen=True)
@@ -104,23 +86,6 @@ def new_tenant(db: Any, slug: str) -> tuple[uuid.UUID, uuid.UUID]:
     return tenant, project[0][0]
 
 
-def fill_rollups(db: Any, tenant: uuid.UUID) -> None:
-    """What the aggregator and the backfill write, from the raw events, and the marks that say it is done."""
-    for dim in DIMENSIONS:
-        db.run(FILL_DIMENSION, t=tenant, dim=dim)
-    for measure in MEASURES:
-        for dim in ("", *DIMENSIONS):
-            db.run(FILL_MEASURE, t=tenant, dim=dim, measure=measure)
-    for name, role in [*((d, "dimension") for d in DIMENSIONS), *((m, "measure") for m in MEASURES)]:
-        db.run(
-            "INSERT INTO property_rollups (tenant_id, event_type, property_name, role, active_from, backfilled_at) "
-            "VALUES (:t, 'checkout', :n, :r, now(), now())",
-            t=tenant,
-            n=name,
-            r=role,
-        )
-
-
 @pytest.fixture(scope="module")
 def world(settings: Any, pg_template: str) -> Iterator[World]:
     from tests.fixtures.postgres import temporary_database
@@ -135,8 +100,8 @@ def world(settings: Any, pg_template: str) -> Iterator[World]:
             other, other_project = new_tenant(db, "trend-b")
             rich = {"plan": "pro", "amount": 1000, "coupon": "SPRING-sale"}
             insert_events(db, other, other_project, [("2026-03-07T12:00:00Z", None, "u1", None, rich)], "checkout")
-            fill_rollups(db, tenant)
-            fill_rollups(db, other)
+            fill_rollups(db, tenant, DIMENSIONS, MEASURES)
+            fill_rollups(db, other, DIMENSIONS, MEASURES)
             yield World(own, tenant, other)
         finally:
             db.close()

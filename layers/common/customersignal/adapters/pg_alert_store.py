@@ -19,7 +19,8 @@ import orjson
 import pg8000.native
 
 from customersignal.adapters import pg_sketch
-from customersignal.adapters.pg_alert_windows import raw_window_statement
+from customersignal.adapters.pg_alert_windows import mixed_window_statement, raw_window_statement
+from customersignal.adapters.pg_trend import USABLE as USABLE_ROLLUPS
 from customersignal.domain.alert_evaluation import (
     AppliedStep,
     Delivery,
@@ -34,6 +35,7 @@ from customersignal.domain.alert_lifecycle import LifecycleRule, RuleState
 from customersignal.domain.alert_rules import condition_from_row
 from customersignal.domain.errors import Unprocessable
 from customersignal.domain.property_filters import PropertyFilter, parse_filters
+from customersignal.domain.trend import rollup_rows
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +167,12 @@ class PostgresAlertStore:
 
     def window_values(self, request: WindowRequest) -> list[float | None]:
         if request.filters or request.metric not in ("count", "unique_users"):
-            sql, params = raw_window_statement(request)
+            usable = self._conn().run(USABLE_ROLLUPS, tenant=request.tenant_id, event_type=request.event_type)
+            found = frozenset((name, role) for name, role in usable)
+            rows_of = rollup_rows(request.metric, request.property, None, request.filters, found)
+            sql, params = (
+                raw_window_statement(request) if rows_of is None else mixed_window_statement(request, *rows_of)
+            )
             rows = self._conn().run(sql, **params)
             return [None if value is None else float(value) for _, value in rows]
         sql = COUNT_WINDOWS if request.metric == "count" else USER_WINDOWS

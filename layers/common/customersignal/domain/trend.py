@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import orjson
 
 from customersignal.domain.errors import MalformedRequest, Unprocessable
-from customersignal.domain.property_filters import MAX_PROPERTY_CHARS, parse_filter_params
+from customersignal.domain.property_filters import MAX_PROPERTY_CHARS, PropertyFilter, parse_filter_params
 from customersignal.domain.query_params import QueryParams, invalid
 from customersignal.domain.timeseries import INTERVALS, SeriesPlan, SeriesQuery, from_epoch_ms, plan_series
 from customersignal.domain.trend_models import (
@@ -116,24 +116,11 @@ def rollup_grain(plan: SeriesPlan) -> bool:
 def rollup_read(query: TrendQuery, plan: SeriesPlan, usable: frozenset[tuple[str, RollupRole]]) -> TrendRead | None:
     """The rollup rows that answer the query exactly, or None when some are missing (not marked, not yet
     backfilled, or capped) or the query needs more than one dimension at once."""
-    if not rollup_grain(plan) or len(query.filters) > 1:
+    if not rollup_grain(plan):
         return None
-    dimensions = sorted(name for name, role in usable if role == "dimension")
-    filtered = query.filters[0].property if query.filters else None
-    if query.breakdown is not None and filtered is not None and filtered != query.breakdown:
+    rows = rollup_rows(query.measure, query.property, query.breakdown, query.filters, usable)
+    if rows is None:
         return None
-    dimension = query.breakdown or filtered
-    if dimension is not None and dimension not in dimensions:
-        return None
-    measure_name = ""
-    if query.measure in NUMERIC_MEASURES:
-        measure_name = query.property or ""
-        if (measure_name, "measure") not in usable:
-            return None
-    elif dimension is None:
-        if not dimensions:
-            return None
-        dimension = dimensions[0]  # every event has one value (null when unset) in any dimension's rows
     return TrendRead(
         event_type=query.event_type,
         measure=query.measure,
@@ -142,9 +129,39 @@ def rollup_read(query: TrendQuery, plan: SeriesPlan, usable: frozenset[tuple[str
         filters=query.filters,
         limit=query.limit,
         boundaries_ms=plan.boundaries_ms,
-        dimension=dimension or "",
-        measure_name=measure_name,
+        dimension=rows[0],
+        measure_name=rows[1],
     )
+
+
+def rollup_rows(
+    measure: str,
+    prop: str | None,
+    breakdown: str | None,
+    filters: Sequence[PropertyFilter],
+    usable: frozenset[tuple[str, RollupRole]],
+) -> tuple[str, str] | None:
+    """The (dimension, measure) of the property_rollup_hour rows that hold the answer for any whole hours,
+    or None: at most one filter, on the breakdown's dimension if there is one; every rollup usable."""
+    if len(filters) > 1:
+        return None
+    dimensions = sorted(name for name, role in usable if role == "dimension")
+    filtered = filters[0].property if filters else None
+    if breakdown is not None and filtered is not None and filtered != breakdown:
+        return None
+    dimension = breakdown or filtered
+    if dimension is not None and dimension not in dimensions:
+        return None
+    measure_name = ""
+    if measure in NUMERIC_MEASURES:
+        measure_name = prop or ""
+        if (measure_name, "measure") not in usable:
+            return None
+    elif dimension is None:
+        if not dimensions:
+            return None
+        dimension = dimensions[0]  # every event has one value (null when unset) in any dimension's rows
+    return dimension or "", measure_name
 
 
 def raw_read(query: TrendQuery, plan: SeriesPlan) -> TrendRead:
