@@ -21,6 +21,7 @@ from customersignal.adapters.pg_alert_store import PostgresAlertStore
 from customersignal.adapters.pg_tenant import TenantDatabase
 from customersignal.adapters.postgres import connect
 from customersignal.domain.alert_evaluation import WindowRequest, evaluate_rules
+from customersignal.domain.alert_fast_path import check_fast_path
 from customersignal.domain.alert_rules import parse_rule
 from customersignal.domain.property_filters import parse_filters
 from customersignal.settings import PostgresSettings
@@ -216,3 +217,27 @@ def test_a_filtered_sum_rule_fires_with_the_windows_value_and_an_empty_average_i
         db.close()
     assert states == {fires: "FIRING", empty: "NODATA"}
     assert history == [["FIRING", 12.5]]
+
+
+def test_a_filtered_count_rule_takes_the_fast_path(world: World) -> None:
+    # Given a rule on pro checkouts above 2 in 5 minutes (fast: count, above, fires at once), and one above 3
+    fast = save(world, {"name": "pro checkouts", "metric": "count", "filters": [PRO],
+                        "condition": {"kind": "threshold", "operator": "above", "value": 2}})  # fmt: skip
+    quiet = save(world, {"name": "many pro checkouts", "metric": "count", "filters": [PRO],
+                         "condition": {"kind": "threshold", "operator": "above", "value": 3}})  # fmt: skip
+    # When the fast path runs right after a batch counted checkouts, inside the minute before END
+    store = PostgresAlertStore(lambda: connect(world.own), "http://dashboard.test")
+    try:
+        report = check_fast_path(store, {(world.tenant, "checkout")}, END - timedelta(seconds=30), "0" * 32)
+    finally:
+        store.close()
+    # Then the window ending at END holds 3 pro checkouts: the first rule fires now, the second does not
+    assert report.transitions == 1
+    db = connect(world.own)
+    try:
+        states = dict(db.run("SELECT rule_id, state FROM alert_states WHERE rule_id IN (:a, :b)", a=fast, b=quiet))
+        observed = db.run("SELECT observed_value FROM alert_history WHERE rule_id = :r", r=fast)
+    finally:
+        db.close()
+    assert states == {fast: "FIRING", quiet: "OK"}
+    assert observed == [[3.0]]
