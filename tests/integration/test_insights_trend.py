@@ -133,12 +133,12 @@ def trends(request: pytest.FixtureRequest, world: World) -> Trends:
 
 
 def table(answer: TrendResponse) -> list[tuple[Any, Any, list[Any]]]:
-    return [(s.key, s.total, [p.value for p in s.points]) for s in answer.series]
+    return [(s.key, s.total, [p["value"] for p in s.points]) for s in answer.series]
 
 
 def test_the_local_days_follow_the_dst_change(trends: Trends) -> None:
     answer = trends()
-    starts = [p.bucket_start for p in answer.series[0].points]
+    starts = [p["bucket_start"] for p in answer.series[0].points]
     # the 8th is 23 hours long: midnight EST, then midnight EDT
     assert starts == [datetime(2026, 3, 7, 5, tzinfo=UTC), datetime(2026, 3, 8, 5, tzinfo=UTC),
                       datetime(2026, 3, 9, 4, tzinfo=UTC)]  # fmt: skip

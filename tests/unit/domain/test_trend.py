@@ -111,7 +111,7 @@ def test_rows_become_series_ranked_with_other_last_and_empty_buckets_filled() ->
         TrendRow(other=False, key_json="null", rank=1, bucket=1, value=9.5),
     ]
     answer = build_trend(parsed, plan, "raw", rows)
-    assert [(s.key, s.label, s.total, [p.value for p in s.points]) for s in answer.series] == [
+    assert [(s.key, s.label, s.total, [p["value"] for p in s.points]) for s in answer.series] == [
         (None, "(not set)", 9.5, [None, 9.5]),
         ("free", "free", 3.0, [3.0, None]),
         ("$other", "Other", 2.0, [None, 2.0]),
@@ -121,7 +121,7 @@ def test_rows_become_series_ranked_with_other_last_and_empty_buckets_filled() ->
 def test_no_rows_without_a_breakdown_is_one_series_of_zeros() -> None:
     parsed = query(interval="1d")
     answer = build_trend(parsed, plan_series(parsed.window), "rollup", [])
-    assert [(s.key, s.total, [p.value for p in s.points]) for s in answer.series] == [(None, 0, [0, 0])]
+    assert [(s.key, s.total, [p["value"] for p in s.points]) for s in answer.series] == [(None, 0, [0, 0])]
 
 
 class Catalog:

@@ -5,7 +5,7 @@ Both readers first make rows of one shape, per (bucket, series key): event_count
 value_count, value_sum, value_min, value_max, which are exactly property_rollup_hour's columns. The rollup
 reader selects them; the raw reader groups the events into them. One statement tail then ranks the keys
 by their total over the range, keeps the top ``limit``, folds the rest into "other", and aggregates each
-series per bucket and over the range (GROUPING SETS), so both paths compute the answer the same way:
+series per bucket, and "other" over the range, so both paths compute the answer the same way:
 unique users are the cardinality of a union of sketches (the metrics tables' hashing and precision, so
 the two paths give the same estimate), averages are sum / count of the numeric values.
 
@@ -37,27 +37,32 @@ AGGREGATES: Final[dict[str, str]] = {
     "max": "max(value_max)",
 }
 
-BUCKET = "width_bucket(floor(extract(epoch FROM {column}) * 1000)::bigint, CAST(:bounds AS bigint[])) - 1"
+# double precision epoch, floored: a timestamp's microseconds never round it up into the next bucket
+BUCKET = "width_bucket(floor(date_part('epoch', {column}) * 1000)::bigint, CAST(:bounds AS bigint[])) - 1"
 
+# The top keys' totals come from the ranking itself; only the rest's ("other") is aggregated again. After the
+# one join on the jsonb key, rows carry the key's rank (an int): grouping and sorting jsonb is the slow part.
 TAIL = """,
 totals AS (SELECT k, {agg} AS total FROM base GROUP BY k),
 top AS (
-    SELECT k, row_number() OVER (ORDER BY total DESC NULLS LAST, k) AS r FROM totals ORDER BY r LIMIT :limit
+    SELECT k, total, row_number() OVER (ORDER BY total DESC NULLS LAST, k) AS r FROM totals ORDER BY r LIMIT :limit
 ),
 tagged AS (
-    SELECT top.r, CASE WHEN top.r IS NULL THEN NULL ELSE base.k END AS k, base.b, base.event_count, base.users,
-           base.value_count, base.value_sum, base.value_min, base.value_max
+    SELECT top.r, base.b, base.event_count, base.users, base.value_count, base.value_sum, base.value_min,
+           base.value_max
     FROM base LEFT JOIN top ON top.k = base.k
 )
-SELECT r IS NULL, k::text, r, CASE WHEN GROUPING(b) = 1 THEN NULL ELSE b END, CAST({agg} AS float8)
-FROM tagged
-GROUP BY GROUPING SETS ((r, k, b), (r, k))
+SELECT g.r IS NULL, top.k::text, g.r, g.b, g.v
+FROM (SELECT r, b, CAST({agg} AS float8) AS v FROM tagged GROUP BY r, b) g LEFT JOIN top ON top.r = g.r
+UNION ALL
+SELECT false, k::text, r, NULL, CAST(total AS float8) FROM top
+UNION ALL
+SELECT true, NULL, NULL, NULL, CAST({agg} AS float8) FROM tagged WHERE r IS NULL HAVING count(*) > 0
 """
 
 ROLLUP_BASE = f"""
 WITH base AS (
-    SELECT {BUCKET.format(column="r.bucket_start")} AS b, {{key}} AS k, r.event_count, r.users, r.value_count,
-           r.value_sum, r.value_min, r.value_max
+    SELECT {BUCKET.format(column="r.bucket_start")} AS b, {{key}} AS k, r.event_count, {{columns}}
     FROM property_rollup_hour r
     WHERE r.tenant_id = :tenant AND r.event_type = :event_type AND r.dimension = :dimension
       AND r.measure = :measure AND r.bucket_start >= :start AND r.bucket_start < :end{{filters}}
@@ -86,10 +91,21 @@ WHERE tenant_id = :tenant AND event_type = :event_type AND backfilled_at IS NOT 
 """
 
 
+# only the columns the measure reads leave the scan: a users sketch is up to 2.5 kB a row
+NO_USERS = "CAST(NULL AS hll) AS users"
+NO_VALUES = (
+    "0::bigint AS value_count, 0::float8 AS value_sum, CAST(NULL AS float8) AS value_min, "
+    "CAST(NULL AS float8) AS value_max"
+)
+VALUES = "r.value_count, r.value_sum, r.value_min, r.value_max"
+
+
 def rollup_statement(read: TrendRead) -> tuple[str, dict[str, Any]]:
     params = _common(read) | {"dimension": read.dimension, "measure": read.measure_name}
     conditions = [condition(item, "r.dim_value", f"f{index}_v", params) for index, item in enumerate(read.filters)]
+    users = "r.users" if read.measure == "unique_users" else NO_USERS
     base = ROLLUP_BASE.format(
+        columns=f"{users}, {VALUES if read.measure in ('sum', 'avg', 'min', 'max') else NO_VALUES}",
         key="r.dim_value" if read.breakdown else "'null'::jsonb",
         filters="".join(f"\n      AND {text}" for text in conditions),
     )

@@ -194,13 +194,10 @@ def build_trend(query: TrendQuery, plan: SeriesPlan, source: str, rows: Sequence
     series = []
     for (other, key_json), (_, values, total) in ordered:
         key = OTHER_KEY if other else (None if key_json is None else orjson.loads(key_json))
+        points = [TrendPoint(bucket_start=at, value=value) for at, value in zip(starts, values, strict=True)]
+        # model_construct: values and times we computed; validating 8,000 points again costs tens of ms
         series.append(
-            TrendSeries(
-                key=key,
-                label=_label(query, other, key),
-                total=total[0],
-                points=[TrendPoint(bucket_start=at, value=value) for at, value in zip(starts, values, strict=True)],
-            )
+            TrendSeries.model_construct(key=key, label=_label(query, other, key), total=total[0], points=points)
         )
     return TrendResponse(
         type=query.event_type,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, Field
 
@@ -66,7 +66,9 @@ class TrendTooSlow(Exception):
         self.seconds = seconds
 
 
-class TrendPoint(BaseModel):
+class TrendPoint(TypedDict):
+    """A plain dict, not a model: a month of hours by 11 series is 7,920 of them, built in a few ms."""
+
     bucket_start: datetime
     value: float | int | None
 
