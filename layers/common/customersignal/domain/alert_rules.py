@@ -50,13 +50,14 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from customersignal.domain.errors import MalformedRequest
 from customersignal.domain.events import EVENT_TYPE_MAX_LENGTH, EVENT_TYPE_PATTERN, json_type
-from customersignal.domain.property_filters import MAX_PROPERTY_CHARS, parse_filters
+from customersignal.domain.property_filters import FILTER_JSON_SCHEMA, MAX_PROPERTY_CHARS, parse_filters
 
 MIN_WINDOW_SECONDS = 60
 MAX_WINDOW_SECONDS = 86_400
@@ -112,7 +113,7 @@ def _filters(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 PropertyName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PROPERTY_CHARS)]
-Filters = Annotated[list[dict[str, Any]], AfterValidator(_filters)]
+Filters = Annotated[list[Annotated[dict[str, Any], WithJsonSchema(FILTER_JSON_SCHEMA)]], AfterValidator(_filters)]
 
 
 class ThresholdCondition(BaseModel):

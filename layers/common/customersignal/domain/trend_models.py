@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, TypedDict
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
-from customersignal.domain.property_filters import PropertyFilter
+from customersignal.domain.property_filters import FILTER_JSON_SCHEMA, PropertyFilter
 from customersignal.domain.timeseries import SeriesQuery
 
 Measure = Literal["count", "unique_users", "sum", "avg", "min", "max"]
@@ -85,7 +85,7 @@ class TrendResponse(BaseModel):
     measure: Measure
     property: str | None
     breakdown: str | None
-    filters: list[dict[str, Any]]
+    filters: list[Annotated[dict[str, Any], WithJsonSchema(FILTER_JSON_SCHEMA)]]
     interval: Literal["1m", "5m", "1h", "1d"]
     time_zone: str
     start: datetime
