@@ -241,3 +241,25 @@ def test_a_filtered_count_rule_takes_the_fast_path(world: World) -> None:
         db.close()
     assert states == {fast: "FIRING", quiet: "OK"}
     assert observed == [[3.0]]
+
+
+def test_replacing_the_filters_or_property_restarts_the_rule_and_renaming_does_not(world: World) -> None:
+    rules = PostgresRuleStore(TenantDatabase(lambda: connect(world.own)))
+    body = {"name": "revenue", "event_type": "checkout", "window_seconds": 300, "metric": "sum", "property": "amount",
+            "filters": [PRO], "condition": {"kind": "threshold", "operator": "above", "value": 5}}  # fmt: skip
+    rule_id = save(world, body)
+    db = connect(world.own)
+
+    def replace_from_firing(**changes: Any) -> str:
+        db.run("UPDATE alert_states SET state = 'FIRING' WHERE rule_id = :r", r=rule_id)
+        saved = rules.save(world.tenant, rule_id, parse_rule(json.dumps(body | changes).encode()))
+        assert saved is not None
+        return saved.status.state
+
+    try:
+        assert replace_from_firing(name="revenue (renamed)") == "FIRING"
+        assert replace_from_firing(filters=[{"property": "plan", "op": "eq", "value": "free"}]) == "OK"
+        assert replace_from_firing(property="price") == "OK"
+        assert replace_from_firing(metric="avg") == "OK"
+    finally:
+        db.close()
