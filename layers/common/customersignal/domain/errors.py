@@ -22,7 +22,8 @@ class MalformedRequest(DomainError):
 
 
 class Unprocessable(DomainError):
-    """Well-formed, but a value cannot be used: a bad filter, or a query the raw path cannot answer in time."""
+    """Well-formed, but unusable: a bad filter, a query the raw path cannot answer in time, or against a rule
+    of the resource (a cap, a type the property does not have)."""
 
 
 class Unauthenticated(DomainError):
@@ -43,10 +44,6 @@ class UnsupportedMediaType(DomainError):
 
 class NotFound(DomainError):
     """The resource does not exist for this tenant."""
-
-
-class Unprocessable(DomainError):
-    """Well-formed, but against a rule of the resource (a cap, a type the property does not have)."""
 
 
 class Conflict(DomainError):

@@ -37,6 +37,17 @@ MAX_PROPERTY_CHARS: Final = 255
 MAX_STRING_CHARS: Final = 1024
 MAX_FILTER_JSON_CHARS: Final = 8192
 _KEYS: Final = frozenset({"property", "op", "value"})
+# The OpenAPI description of one filter object (the parser below is what enforces it)
+FILTER_JSON_SCHEMA: Final[dict[str, object]] = {
+    "type": "object",
+    "required": ["property", "op"],
+    "additionalProperties": False,
+    "properties": {
+        "property": {"type": "string", "minLength": 1, "maxLength": MAX_PROPERTY_CHARS},
+        "op": {"type": "string", "enum": list(OPS)},
+        "value": {"description": "A string, number or boolean; an array of them for 'in'; none for is_set."},
+    },
+}
 
 
 @dataclass(frozen=True)
