@@ -1,9 +1,10 @@
 """property_rollup_hour filled from the raw events, as the aggregator and the backfill fill it.
 
 A test oracle, written apart from the aggregator's SQL (pg_rollup_sql) so the readers' tests do not share
-its mistakes; it is the aggregation the migration's contract describes (0011_insights): dimension rows (count and users sketch per value, unset = JSON null), measure rows
-over all events (dimension '') and per value of each dimension, value_* over JSON numbers only. It marks every
-rollup backfilled, so readers may use them.
+its mistakes; it is the aggregation the migration's contract describes (0011_insights): dimension rows
+(count and users sketch per value, unset = JSON null), measure rows over all events (dimension '') and per
+value of each dimension, value_* over JSON numbers only. It marks every rollup backfilled, so readers may
+use them.
 """
 
 from __future__ import annotations
