@@ -49,6 +49,7 @@ import orjson
 import redis
 from bench_results import Figure, Run, code_version, load_average
 from dashboard_data import DATABASE, DAYS, TENANTS, TYPES, Dataset, create_dashboard_key, ensure_dataset
+from dashboard_trend import ensure_rollups, trend_cases
 
 from customersignal.adapters.hot_reader import RedisHotReader
 from customersignal.adapters.pg_explorer import PostgresEventReader
@@ -122,7 +123,7 @@ class Client:
         self._connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self._headers = {"Authorization": f"Bearer {secret}", "Accept": "application/json"}
 
-    def get(self, path: str, params: dict[str, str]) -> tuple[int, bytes]:
+    def get(self, path: str, params: dict[str, str] | list[tuple[str, str]]) -> tuple[int, bytes]:
         target = f"{path}?{urllib.parse.urlencode(params)}"
         try:
             return self._get(target)
@@ -615,6 +616,8 @@ def details(cases: list[Case], shapes: list[SeriesShape]) -> dict[str, object]:
 def main() -> int:
     run = Run("dashboard")
     dataset = ensure_dataset()
+    with contextlib.closing(connect(dataset.settings)) as db:
+        ensure_rollups(db, dataset.tenants[0], dataset.types[0], dataset.anchor)
     load_at_start = load_average()
     secret = create_dashboard_key(dataset)
     hot_client = redis.Redis.from_url(redis_url(dataset.settings))
@@ -629,7 +632,7 @@ def main() -> int:
         print(f"API on port {port} (pid {process.pid}, log {log.name}); measuring ...", flush=True)
         fx = Fixtures(dataset, client, tenant_db, RedisHotReader(hot_client))
         series = [series_case(fx, spec) for spec in SERIES]
-        cases = [case for case, _ in series] + explorer_cases(fx)
+        cases = [case for case, _ in series] + explorer_cases(fx) + trend_cases(fx, Case)
         for case in cases:
             case.run()
         breakdown, in_process = series_breakdown(fx, SERIES[0])
