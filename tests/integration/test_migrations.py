@@ -170,15 +170,13 @@ FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
 WHERE n.nspname = current_schema() AND c.conrelid::regclass::text !~ '^events_p[0-9]{8}$'
   AND c.conrelid::regclass::text <> 'alembic_version'
 UNION ALL
-SELECT 'GRANT ' || privilege_type || ' ON ' || table_name || ' TO ' || grantee
-FROM information_schema.role_table_grants
+SELECT table_name || ': ' || grantee || ' may ' || privilege_type FROM information_schema.table_privileges
 WHERE table_schema = current_schema() AND grantee = 'cs_tenant' AND table_name !~ '^events_p[0-9]{8}$'
 """
 
 
 def schema(settings: PostgresSettings) -> set[str]:
-    """Tables, and each non-partition table's columns, indexes, constraints with their definitions, and
-    what the tenant role may do with each."""
+    """Tables, and each non-partition table's columns, indexes, constraints and the tenant role's grants."""
     return tables(settings) | {part for (part,) in query(settings, SCHEMA_PARTS)}
 
 

@@ -237,3 +237,63 @@ def test_the_other_read_routes_refuse_or_answer_literally_and_the_tables_are_unc
     assert user_tables(dashboard.api.database) == tables
     assert row_counts(dashboard.api.database) == counts
     print(f"\nother read routes: {len(OTHER_ROUTES)} payloads, rows unchanged")
+
+
+# (event type, filters as sent, other parameters, A's total it must answer, or the field a 422/400 names)
+TRENDS: list[tuple[str, list[Any], dict[str, str], int | float | str]] = [
+    ("signup", [{"property": "plan", "op": "eq", "value": "pro"}], {}, 10),  # not B's five
+    ("signup", [{"property": "plan", "op": "eq", "value": "pro' OR '1'='1"}], {}, 0),
+    ("signup", [{"property": "plan' OR 1=1 --", "op": "is_set"}], {}, 0),
+    ("signup", [{"property": "plan", "op": "in", "value": ["pro", "x') OR 1=1 --"]}], {}, 10),
+    ("signup", [{"property": "plan", "op": "contains", "value": "%"}], {}, 0),  # strpos, not LIKE
+    ("signup", [{"property": "plan", "op": "contains", "value": "_"}], {}, 0),
+    ("signup", [{"property": "plan", "op": "neq", "value": "pro"}], {}, 6),  # the six without a plan
+    ("page_view", [{"property": "?|", "op": "eq", "value": "ops"}], {}, 1),  # a jsonb operator as a name
+    ("page_view", [{"property": "a'b", "op": "eq", "value": "quote"}], {}, 1),
+    ("page_view", [{"property": "note", "op": "contains", "value": "' or 1=1"}], {}, 1),
+    ("page_view", [{"property": "meta", "op": "eq", "value": "{}"}], {}, 0),
+    ("page_view", [{"property": "path", "op": "eq", "value": "$.a[*]"}], {}, 1),
+    ("signup", [{"property": "plan", "op": "gt", "value": "1 OR 1=1"}], {}, "filter[0].value"),
+    ("signup", [{"property": "plan", "op": "eq; DROP TABLE events", "value": 1}], {}, "filter[0].op"),
+    ("signup", [{"property": "plan", "op": "eq", "value": "\x00"}], {}, "filter[0].value"),
+    ("signup", ["' OR 1=1 --"], {}, "filter[0]"),
+    ("signup", [{"property": "plan", "op": "is_set"}] * 6, {}, "filter"),
+    ("signup", [], {"breakdown": "plan' OR 1=1 --"}, 16),  # a literal name that no event has: all unset
+    ("signup", [], {"type": f"signup{SQLI}"}, 0),
+    ("checkout", [], {"measure": "sum", "property": "seats"}, 15.0),
+    ("checkout", [], {"measure": "sum", "property": "seats' --"}, 0.0),
+    ("checkout", [], {"measure": "sum; DROP TABLE events", "property": "seats"}, "measure"),
+    ("signup", [], {"tz": "UTC' OR 1=1 --"}, "tz"),
+]
+
+
+def test_trend_filters_and_properties_are_bound_literally_and_the_tables_are_unchanged(
+    dashboard: Dashboard, tenants: Tenants
+) -> None:
+    # Given every table's row count
+    tables, counts = user_tables(dashboard.api.database), row_counts(dashboard.api.database)
+    window = {"start": (NOW - timedelta(days=1)).isoformat(), "end": (NOW + timedelta(hours=1)).isoformat()}
+    wrong: list[str] = []
+    for event_type, filters, extra, expected in TRENDS:
+        # When A asks for a trend with the payload in a filter, a property name or a parameter
+        query = urllib.parse.urlencode(
+            [*{"type": event_type, "interval": "1d", **window, **extra}.items()]
+            + [("filter", item if isinstance(item, str) else json.dumps(item)) for item in filters]
+        )
+        status, body = dashboard.call("GET", f"/v1/insights/trend?{query}", tenants.key_a)
+        text = json.dumps(body, ensure_ascii=False)
+        label = f"{event_type} {filters} {extra} ->"
+        # Then a 422 (filters) or 400 (parameters) names the field, or the total is what the literal reading gives
+        if isinstance(expected, str):
+            if status not in (400, 422) or refusal_problem(body, expected) is not None:
+                wrong.append(f"{label} {status} {body}, wanted a refusal naming {expected}")
+        elif status != 200:
+            wrong.append(f"{label} {status} {body}")
+        elif (total := sum(s["total"] or 0 for s in body["series"])) != expected:
+            wrong.append(f"{label} total {total}, wanted {expected}")
+        if leaked := {m for m in tenants.b_markers if m in text}:
+            wrong.append(f"{label} B's data reached A: {leaked}")
+    assert wrong == [], "\n".join(wrong)
+    assert user_tables(dashboard.api.database) == tables
+    assert row_counts(dashboard.api.database) == counts
+    print(f"\ntrend: {len(TRENDS)} payloads, rows unchanged")

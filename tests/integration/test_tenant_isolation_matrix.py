@@ -110,6 +110,7 @@ def matrix(a: TenantA) -> list[tuple[str, str, dict[str, Any] | None]]:
         ("PUT", ROLLUP, {"dimension": False, "measure": False}),
         ("GET", f"/v1/metrics/series?types=checkout&interval=1m&{WINDOW}", None),
         ("GET", f"/v1/metrics/summary?{WINDOW}", None),
+        ("GET", f"/v1/insights/trend?type=checkout&interval=1h&{WINDOW}", None),
         ("GET", "/v1/dead-letters", None),
         ("POST", "/v1/dead-letters/replay", {"ids": [a.letter_id]}),
         ("GET", "/v1/keys", None),
@@ -190,6 +191,10 @@ def test_another_tenant_reaches_nothing_of_tenant_a(
         elif path.startswith("/v1/metrics/series"):
             assert status == 200, text
             assert all(set(series["v"]) <= {0} for series in answer["series"]), f"A's counts reached B: {text[:300]}"
+        elif path.startswith("/v1/insights/trend"):
+            assert status == 200, text
+            points = [point["value"] for series in answer["series"] for point in series["points"]]
+            assert set(points) <= {0}, f"A's events reached B's trend: {text[:300]}"
         elif path.startswith("/v1/metrics/summary"):
             assert (status, answer["total"]) == (200, 0), text
         else:

@@ -181,7 +181,8 @@ def test_alert_windows_of_unique_users_match_the_raw_events(
                     lo, hi = ceil_minute(end - timedelta(seconds=width_s)), ceil_minute(end)
                     truth = truth_db.run(TRUTH, t=tenant, lo=lo, hi=hi, type="signup")[0][0]
                     # Then it agrees with the raw events
-                    check(value, truth, f"{users} users, window {width_s} s ending {end}")
+                    assert value is not None  # counts and users always have a value
+                    check(int(value), truth, f"{users} users, window {width_s} s ending {end}")
     finally:
         store.close()
         truth_db.close()

@@ -25,6 +25,7 @@ from customersignal.adapters.pg_metrics_read import PostgresMetricsReader
 from customersignal.adapters.pg_rollup_marks import PostgresRollupMarks
 from customersignal.adapters.pg_session import PostgresSessionReader
 from customersignal.adapters.pg_tenant import TenantDatabase
+from customersignal.adapters.pg_trend import PostgresRawTrends, PostgresRollupTrends
 from customersignal.adapters.postgres import connect, resolve_credentials
 from customersignal.adapters.secret_box import SecretBox, webhook_key
 from customersignal.adapters.sns_alerts import SnsAlertChannel, alerts_topic_arn
@@ -39,6 +40,8 @@ class AlertApiSettings(ApiSettings, WebhookSettings, AlertTargetSettings):
 class DashboardDeps:
     metrics: PostgresMetricsReader
     hot: RedisHotReader
+    rollup_trends: PostgresRollupTrends
+    raw_trends: PostgresRawTrends
     events: PostgresEventReader
     catalog: PostgresCatalogStore
     rollups: PostgresRollupMarks
@@ -82,6 +85,8 @@ def get_dashboard_deps() -> DashboardDeps:
     return DashboardDeps(
         metrics=PostgresMetricsReader(db),
         hot=RedisHotReader(hot),
+        rollup_trends=PostgresRollupTrends(db),
+        raw_trends=PostgresRawTrends(db),
         events=PostgresEventReader(db),
         catalog=PostgresCatalogStore(db),
         rollups=PostgresRollupMarks(db),

@@ -21,6 +21,7 @@ RULE_ID = path("rule_id", "Alert rule id.", format="uuid")
 ENDPOINT_ID = path("endpoint_id", "Webhook endpoint id.", format="uuid")
 DELIVERY_ID = path("delivery_id", "Delivery number (from a delivery log).")
 EDIT_ERRORS = (*READ_ERRORS, 404, 409)
+RULE_ERRORS = (*EDIT_ERRORS, 422)  # 422: a bad entry in the rule's filters (invalid_filter, naming filters[i])
 
 
 def _admin(route: str, method: str, summary: str, **fields: object) -> RouteDoc:
@@ -29,13 +30,14 @@ def _admin(route: str, method: str, summary: str, **fields: object) -> RouteDoc:
 
 ALERT_ROUTES: list[RouteDoc] = [
     _admin("/v1/alerts", "post", "Create an alert rule", request_model=RuleSpec, response_model=RuleOut,
-           success_status=201, error_statuses=EDIT_ERRORS,
-           description="Invalid rules are 400s naming the field; channels must be active webhook endpoints."),
+           success_status=201, error_statuses=RULE_ERRORS,
+           description="Invalid rules are 400s naming the field (422 for a bad filter); channels must be active "
+           "webhook endpoints."),
     RouteDoc(path="/v1/alerts/{rule_id}", method="get", summary="One alert rule with its state",
              request_model=None, response_model=RuleOut, scopes=READ, error_statuses=(*READ_ERRORS, 404),
              parameters=(RULE_ID,)),
     _admin("/v1/alerts/{rule_id}", "put", "Replace an alert rule (a new measurement restarts it at OK)",
-           request_model=RuleSpec, response_model=RuleOut, error_statuses=EDIT_ERRORS, parameters=(RULE_ID,)),
+           request_model=RuleSpec, response_model=RuleOut, error_statuses=RULE_ERRORS, parameters=(RULE_ID,)),
     _admin("/v1/alerts/{rule_id}", "patch", "Change an alert rule's settings (silence, enable, channels...)",
            request_model=RulePatch, response_model=RuleOut, error_statuses=EDIT_ERRORS, parameters=(RULE_ID,)),
     _admin("/v1/alerts/{rule_id}", "delete", "Delete an alert rule and its history", request_model=None,

@@ -24,6 +24,7 @@ from customersignal.domain.dashboard_models import (
     SummaryResponse,
 )
 from customersignal.domain.rollups import RollupMarked, RollupMarks
+from customersignal.domain.trend_models import MEASURES, TrendResponse
 from customersignal.openapi import RouteDoc
 
 READ = ("read",)
@@ -99,6 +100,32 @@ DASHBOARD_ROUTES: list[RouteDoc] = [
         SummaryResponse,
         *RANGE,
         limit(10, 50),
+    ),
+    read(
+        "/v1/insights/trend",
+        "One event type's count, unique users or numeric sum/avg/min/max over time, filtered, by property",
+        TrendResponse,
+        query("type", "The event type.", required=True),
+        query("start", "Start, ISO 8601 with an offset or Z.", required=True, **TIME),
+        query("end", "End (exclusive), ISO 8601 with an offset or Z.", required=True, **TIME),
+        query("interval", "Bucket width.", enum=["1m", "5m", "1h", "1d"], default="1d"),
+        query("tz", "IANA time zone where 1h and 1d buckets start.", default="UTC"),
+        query("measure", "What to compute per bucket.", enum=list(MEASURES), default="count"),
+        query("property", "The numeric property (required for sum, avg, min and max).", maxLength=255),
+        query("breakdown", "A property whose top values each get a series (plus $other).", maxLength=255),
+        query("limit", "How many breakdown values.", kind="integer", minimum=1, maximum=25, default=10),
+        {
+            "name": "filter",
+            "in": "query",
+            "required": False,
+            "description": 'Repeated (up to 5, ANDed): a JSON object {"property": "plan", "op": "eq", "value": '
+            '"pro"}; op is eq, neq, in (value an array), contains, is_set, is_not_set (no value), gt or lt '
+            "(value a number; only JSON-number properties match).",
+            "schema": {"type": "array", "items": {"type": "string"}, "maxItems": 5},
+            "style": "form",
+            "explode": True,
+        },
+        errors=(*READ_ERRORS, 422),
     ),
     read(
         "/v1/events",

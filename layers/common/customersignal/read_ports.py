@@ -21,6 +21,7 @@ from customersignal.domain.dashboard_models import (
 from customersignal.domain.explorer import EventFilter, LetterFilter
 from customersignal.domain.range_users import GrainSpan
 from customersignal.domain.timeseries import DenseRun, Metric, SeriesPlan, SparseSeries
+from customersignal.domain.trend_models import RollupRole, TrendRead, TrendRow
 
 
 class MetricsReader(Protocol):
@@ -35,6 +36,19 @@ class MetricsReader(Protocol):
         ...
 
     def freshness(self, tenant_id: uuid.UUID) -> datetime | None: ...
+
+
+class RollupCatalog(Protocol):
+    def usable_rollups(self, tenant_id: uuid.UUID, event_type: str) -> frozenset[tuple[str, RollupRole]]:
+        """(property, role) of the type's rollups that readers may use: backfilled and not capped."""
+        ...
+
+
+class TrendReader(Protocol):
+    def trend(self, tenant_id: uuid.UUID, read: TrendRead) -> list[TrendRow]:
+        """The read's values per series and bucket, and over the range; the top ``limit`` series by total
+        are ranked, the rest come back as one "other" series. Raises ``TrendTooSlow`` past its timeout."""
+        ...
 
 
 class RangeUsers(Protocol):

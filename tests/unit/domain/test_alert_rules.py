@@ -22,7 +22,7 @@ from customersignal.domain.alert_rules import (
     parse_patch,
     parse_rule,
 )
-from customersignal.domain.errors import MalformedRequest
+from customersignal.domain.errors import MalformedRequest, Unprocessable
 
 pytestmark = pytest.mark.unit
 
@@ -116,7 +116,14 @@ def test_each_condition_kind(condition: dict[str, Any], expected: AnyCondition) 
         pytest.param(rule(event_type="a" * 129), "invalid_value", "event_type", "1-128", id="event type too long"),
         pytest.param(rule(event_type="Signup "), "invalid_value", "event_type", "not ending with a space", id="space"),
         pytest.param(rule(event_type=7), "invalid_type", "event_type", "not a number", id="event type a number"),
-        pytest.param(rule(metric="sum"), "invalid_value", "metric", "count, unique_users", id="unknown metric"),
+        pytest.param(rule(metric="median"), "invalid_value", "metric", "count, unique_users, sum", id="unknown metric"),
+        pytest.param(
+            rule(metric="sum"), "missing_field", "property", "required with metric sum", id="sum, no property"
+        ),
+        pytest.param(
+            rule(property="amount"), "invalid_value", "property", "sum, avg, min or max only", id="count+prop"
+        ),
+        pytest.param(rule(metric="avg", property=""), "invalid_value", "property", "at least 1", id="empty property"),
         pytest.param(rule(window_seconds=None), "missing_field", "window_seconds", "300 for 5 minutes", id="no window"),
         pytest.param(rule(window_seconds=30), "invalid_value", "window_seconds", "from 60", id="window below 1 min"),
         pytest.param(rule(window_seconds=86_460), "invalid_value", "window_seconds", "86400", id="window over 24 h"),
@@ -359,3 +366,36 @@ def test_an_invalid_patch_is_a_400(raw: bytes, code: str, field: str | None) -> 
     with pytest.raises(MalformedRequest) as raised:
         parse_patch(raw)
     assert (raised.value.code, raised.value.field) == (code, field)
+
+
+def test_a_rule_may_filter_and_sum_and_its_filters_are_stored_canonical() -> None:
+    body = rule(
+        metric="sum",
+        property="amount",
+        filters=[{"property": "plan", "op": "in", "value": ["pro", "pro", "team"]}, {"property": "x", "op": "is_set"}],
+    )
+    spec = parse_rule(orjson.dumps(body))
+    assert (spec.metric, spec.property) == ("sum", "amount")
+    assert spec.filters == [
+        {"property": "plan", "op": "in", "value": ["pro", "team"]},
+        {"property": "x", "op": "is_set"},
+    ]
+    assert parse_rule(orjson.dumps(rule())).filters == []
+
+
+@pytest.mark.parametrize(
+    ("filters", "field"),
+    [
+        ([{"property": "plan", "op": "like", "value": "p"}], "filters[0].op"),
+        (
+            [{"property": "plan", "op": "eq", "value": "p"}, {"property": "n", "op": "gt", "value": "1"}],
+            "filters[1].value",
+        ),
+        ({"property": "plan"}, "filters"),
+        ([{"property": "p", "op": "is_set"}] * 6, "filters"),
+    ],
+)
+def test_a_bad_filter_is_a_422_naming_it(filters: object, field: str) -> None:
+    with pytest.raises(Unprocessable) as refused:
+        parse_rule(orjson.dumps(rule(filters=filters)))
+    assert (refused.value.code, refused.value.field) == ("invalid_filter", field)

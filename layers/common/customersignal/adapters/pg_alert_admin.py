@@ -30,7 +30,7 @@ UNIQUE_VIOLATION = "23505"
 RULE_COLUMNS = """r.id, r.name, r.description, r.event_type, r.metric, r.window_seconds, r.condition_kind, r.parameters,
        r.pending_evaluations, r.repeat_interval_seconds, r.notify_on_resolve, r.silenced_until, r.severity, r.enabled,
        r.channels, r.created_at, r.updated_at, COALESCE(s.state, 'OK'), COALESCE(s.changed_at, r.created_at),
-       COALESCE(s.consecutive_breaches, 0), s.last_evaluated_bucket, s.last_notified_at"""
+       COALESCE(s.consecutive_breaches, 0), s.last_evaluated_bucket, s.last_notified_at, r.property, r.filters"""
 RULES = f"""
 SELECT {RULE_COLUMNS}
 FROM alert_rules r LEFT JOIN alert_states s ON s.tenant_id = r.tenant_id AND s.rule_id = r.id
@@ -38,19 +38,21 @@ WHERE r.tenant_id = :tenant AND (CAST(:rule AS uuid) IS NULL OR r.id = CAST(:rul
 ORDER BY (COALESCE(s.state, 'OK') = 'FIRING') DESC, r.name
 """
 SPEC_COLUMNS = """name, description, event_type, metric, window_seconds, condition_kind, parameters,
-    pending_evaluations, repeat_interval_seconds, notify_on_resolve, silenced_until, severity, enabled, channels"""
+    pending_evaluations, repeat_interval_seconds, notify_on_resolve, silenced_until, severity, enabled, channels,
+    property, filters"""
 SPEC_VALUES = """:name, :description, :event_type, :metric, :window_seconds, :kind, CAST(:parameters AS jsonb),
     :pending_evaluations, :repeat_interval_seconds, :notify_on_resolve, :silenced_until, :severity, :enabled,
-    CAST(:channels AS uuid[])"""
+    CAST(:channels AS uuid[]), :property, CAST(:filters AS jsonb)"""
 INSERT_RULE = f"INSERT INTO alert_rules (tenant_id, {SPEC_COLUMNS}) VALUES (:tenant, {SPEC_VALUES}) RETURNING id"
 # What is measured changed (event type, metric, window or condition): the lifecycle starts over at OK.
 REPLACE_RULE = f"""
-WITH old AS (SELECT event_type, metric, window_seconds, condition_kind, parameters FROM alert_rules
-             WHERE tenant_id = :tenant AND id = :rule FOR UPDATE)
+WITH old AS (SELECT event_type, metric, window_seconds, condition_kind, parameters, property, filters
+             FROM alert_rules WHERE tenant_id = :tenant AND id = :rule FOR UPDATE)
 UPDATE alert_rules r SET ({SPEC_COLUMNS}) = ({SPEC_VALUES}), updated_at = now()
 FROM old WHERE r.tenant_id = :tenant AND r.id = :rule
-RETURNING r.id, (old.event_type, old.metric, old.window_seconds, old.condition_kind, old.parameters)
-    IS DISTINCT FROM (r.event_type, r.metric, r.window_seconds, r.condition_kind, r.parameters)
+RETURNING r.id, (old.event_type, old.metric, old.window_seconds, old.condition_kind, old.parameters, old.property,
+                 old.filters)
+    IS DISTINCT FROM (r.event_type, r.metric, r.window_seconds, r.condition_kind, r.parameters, r.property, r.filters)
 """
 ENSURE_STATE = "INSERT INTO alert_states (rule_id, tenant_id) VALUES (:rule, :tenant) ON CONFLICT DO NOTHING"
 RESET_STATE = """
@@ -113,9 +115,10 @@ RETURNING {DELIVERY_COLUMNS}
 def _rule(row: Sequence[Any]) -> RuleOut:
     (ident, name, description, event_type, metric, window_s, kind, parameters, pending, repeat, on_resolve, silenced,
      severity, enabled, channels, created, updated, state, since, breaches, last_bucket,
-     last_notified) = row  # fmt: skip
+     last_notified, prop, filters) = row  # fmt: skip
     return RuleOut(
-        id=ident, name=name, description=description, event_type=event_type, metric=metric, window_seconds=window_s,
+        id=ident, name=name, description=description, event_type=event_type, metric=metric, property=prop,
+        filters=filters, window_seconds=window_s,
         condition=condition_from_row(kind, parameters), pending_evaluations=pending, repeat_interval_seconds=repeat,
         notify_on_resolve=on_resolve, silenced_until=silenced, severity=severity, enabled=enabled,
         channels=list(channels), created_at=created, updated_at=updated,
@@ -126,9 +129,10 @@ def _rule(row: Sequence[Any]) -> RuleOut:
 
 def _spec_params(spec: RuleSpec) -> dict[str, Any]:
     kind, parameters = condition_to_parameters(spec.condition)
-    fields = spec.model_dump(exclude={"condition", "channels"})
+    fields = spec.model_dump(exclude={"condition", "channels", "filters"})
     return {
         **fields,
+        "filters": orjson.dumps(spec.filters).decode(),
         "kind": kind,
         "parameters": orjson.dumps(parameters).decode(),
         "channels": [str(c) for c in spec.channels],

@@ -19,6 +19,8 @@ import orjson
 import pg8000.native
 
 from customersignal.adapters import pg_sketch
+from customersignal.adapters.pg_alert_windows import mixed_window_statement, raw_window_statement
+from customersignal.adapters.pg_trend import USABLE as USABLE_ROLLUPS
 from customersignal.domain.alert_evaluation import (
     AppliedStep,
     Delivery,
@@ -31,6 +33,9 @@ from customersignal.domain.alert_evaluation import (
 )
 from customersignal.domain.alert_lifecycle import LifecycleRule, RuleState
 from customersignal.domain.alert_rules import condition_from_row
+from customersignal.domain.errors import Unprocessable
+from customersignal.domain.property_filters import PropertyFilter, parse_filters
+from customersignal.domain.trend import rollup_rows
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +43,7 @@ ENABLED_RULES = """
 SELECT r.id, r.tenant_id, r.name, r.event_type, r.metric, r.window_seconds, r.condition_kind, r.parameters,
        r.pending_evaluations, r.repeat_interval_seconds, r.notify_on_resolve, r.silenced_until, r.severity,
        r.channels, COALESCE(s.state, 'OK'), COALESCE(s.since, r.created_at), COALESCE(s.consecutive_breaches, 0),
-       s.last_evaluated_bucket, s.last_notified_at, COALESCE(s.version, 0), f.complete_up_to
+       s.last_evaluated_bucket, s.last_notified_at, COALESCE(s.version, 0), f.complete_up_to, r.property, r.filters
 FROM alert_rules r
 JOIN tenants t ON t.id = r.tenant_id AND t.status = 'active'
 LEFT JOIN alert_states s ON s.rule_id = r.id
@@ -160,7 +165,16 @@ class PostgresAlertStore:
         pairs = orjson.dumps([{"t": str(t), "e": e} for t, e in sorted(counted_types)]).decode()
         return [_snapshot(row) for row in self._conn().run(FAST_RULES, pairs=pairs)]
 
-    def window_values(self, request: WindowRequest) -> list[int]:
+    def window_values(self, request: WindowRequest) -> list[float | None]:
+        if request.filters or request.metric not in ("count", "unique_users"):
+            usable = self._conn().run(USABLE_ROLLUPS, tenant=request.tenant_id, event_type=request.event_type)
+            found = frozenset((name, role) for name, role in usable)
+            rows_of = rollup_rows(request.metric, request.property, None, request.filters, found)
+            sql, params = (
+                raw_window_statement(request) if rows_of is None else mixed_window_statement(request, *rows_of)
+            )
+            rows = self._conn().run(sql, **params)
+            return [None if value is None else float(value) for _, value in rows]
         sql = COUNT_WINDOWS if request.metric == "count" else USER_WINDOWS
         rows = self._conn().run(
             sql,
@@ -231,7 +245,8 @@ class PostgresAlertStore:
 
 def _snapshot(row: Sequence[Any]) -> RuleSnapshot:
     (rule_id, tenant_id, name, event_type, metric, window_s, kind, parameters, pending, repeat, on_resolve, silenced,
-     severity, _channels, state, since, breaches, last_bucket, last_notified, version, watermark) = row  # fmt: skip
+     severity, _channels, state, since, breaches, last_bucket, last_notified, version, watermark, prop,
+     filters) = row  # fmt: skip
     return RuleSnapshot(
         rule_id=rule_id,
         tenant_id=tenant_id,
@@ -244,4 +259,14 @@ def _snapshot(row: Sequence[Any]) -> RuleSnapshot:
         severity=severity,
         state=RuleState(state, since, breaches, last_bucket, last_notified, version),
         watermark=watermark,
+        property=prop,
+        filters=_stored_filters(filters),
     )
+
+
+def _stored_filters(raw: Any) -> tuple[PropertyFilter, ...]:
+    """The rule's filters as stored; a row the parser refuses raises ValueError (the rule is skipped, logged)."""
+    try:
+        return parse_filters(raw or [], "filters")
+    except Unprocessable as error:
+        raise ValueError(f"alert rule filters do not parse: {error}") from None

@@ -22,8 +22,9 @@ from typing import Any, Literal, Protocol
 
 from customersignal.domain.alert_conditions import Verdict, WindowObservation, evaluate
 from customersignal.domain.alert_lifecycle import LifecycleRule, RuleState, Step, step
-from customersignal.domain.alert_rules import AnomalyCondition, AnyCondition, ChangeCondition
+from customersignal.domain.alert_rules import AnomalyCondition, AnyCondition, ChangeCondition, Metric
 from customersignal.domain.errors import MalformedRequest, Unavailable
+from customersignal.domain.property_filters import PropertyFilter
 from customersignal.domain.webhook_signing import envelope
 from customersignal.domain.webhook_urls import UrlPolicy
 
@@ -37,13 +38,20 @@ class RuleSnapshot:
     tenant_id: uuid.UUID
     name: str
     event_type: str
-    metric: Literal["count", "unique_users"]
+    metric: Metric
     window_seconds: int
     condition: AnyCondition
     lifecycle: LifecycleRule
     severity: str
     state: RuleState
     watermark: datetime | None
+    property: str | None = None  # the numeric property of sum/avg/min/max
+    filters: tuple[PropertyFilter, ...] = ()
+
+    def window_request(self, window_ends: tuple[datetime, ...]) -> WindowRequest:
+        return WindowRequest(
+            self.tenant_id, self.event_type, self.metric, self.window_seconds, window_ends, self.property, self.filters
+        )
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,8 @@ class WindowRequest:
     metric: str
     window_seconds: int
     window_ends: tuple[datetime, ...]  # current, then what the condition compares with
+    property: str | None = None
+    filters: tuple[PropertyFilter, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,7 +112,9 @@ class RunReport:
 class AlertStore(Protocol):
     def enabled_rules(self) -> list[RuleSnapshot]: ...
 
-    def window_values(self, request: WindowRequest) -> list[int]: ...
+    def window_values(self, request: WindowRequest) -> list[float | None]:
+        """One value per window end; None where avg/min/max had no numeric value to read."""
+        ...
 
     def apply(self, applied: AppliedStep) -> int | None: ...
 
@@ -155,13 +167,14 @@ def judge(store: AlertStore, rule: RuleSnapshot, bucket_end: datetime) -> Verdic
         ends.append(bucket_end - width)
     if isinstance(rule.condition, AnomalyCondition):
         ends += [bucket_end - WEEK * k for k in range(rule.condition.weeks, 0, -1)]  # oldest first
-    values = store.window_values(
-        WindowRequest(rule.tenant_id, rule.event_type, rule.metric, rule.window_seconds, tuple(ends))
-    )
+    values = store.window_values(rule.window_request(tuple(ends)))
+    if values[0] is None:  # an average (or min, max) of no values: nothing to judge, which is not zero
+        return Verdict("nodata", None, {"reason": "no_values", "metric": rule.metric})
+    previous = values[1] if isinstance(rule.condition, ChangeCondition) else None
     observation = WindowObservation(
         current=float(values[0]),
-        previous=float(values[1]) if isinstance(rule.condition, ChangeCondition) else None,
-        history=[float(v) for v in values[1:]] if isinstance(rule.condition, AnomalyCondition) else (),
+        previous=None if previous is None else float(previous),
+        history=[float(v) for v in values[1:] if v is not None] if isinstance(rule.condition, AnomalyCondition) else (),
     )
     return evaluate(rule.condition, observation)
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from customersignal.domain.alert_conditions import WindowObservation, evaluate
-from customersignal.domain.alert_evaluation import AlertStore, RuleSnapshot, RunReport, WindowRequest, applied_step
+from customersignal.domain.alert_evaluation import AlertStore, RuleSnapshot, RunReport, applied_step
 from customersignal.domain.alert_lifecycle import step
 from customersignal.domain.alert_rules import ThresholdCondition
 
@@ -56,8 +56,8 @@ def check_fast_path(
     window_end = now.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
     for rule in filter(is_fast, store.fast_rules(counted_types)):
         report.rules += 1
-        request = WindowRequest(rule.tenant_id, rule.event_type, rule.metric, rule.window_seconds, (window_end,))
-        verdict = evaluate(rule.condition, WindowObservation(current=float(store.window_values(request)[0])))
+        value = store.window_values(rule.window_request((window_end,)))[0]
+        verdict = evaluate(rule.condition, WindowObservation(current=None if value is None else float(value)))
         if verdict.state != "breach":
             continue
         window_start = window_end - timedelta(seconds=rule.window_seconds)

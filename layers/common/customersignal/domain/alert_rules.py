@@ -1,7 +1,9 @@
 """Alert rules as the API takes them (``RuleSpec``, ``RulePatch``) and as ``alert_rules`` stores them. Pure.
 
-A rule watches one metric (event count or unique users) of one event type over a window of whole minutes, from
-1 minute to 24 hours, and fires on one condition:
+A rule watches one metric of one event type over a window of whole minutes, from 1 minute to 24 hours: the
+event count, unique users, or the sum, average, minimum or maximum of a numeric ``property`` (events whose
+property is a JSON number). ``filters`` narrow the events watched (``domain/property_filters.py``; a bad
+filter is a 422 naming ``filters[i].field``, as on the trend route). It fires on one condition:
 
 ``threshold``  the window's value is above / below ``value`` (strictly).
 ``change``     against the previous window of the same length: up / down / either, by at least ``value``
@@ -18,7 +20,8 @@ the webhook ``channels`` to notify.
 Why ``window_seconds`` is an integer and not "5m": the column is an integer, and one spelling leaves nothing
 to normalise or compare; the 400 says how to write 5 minutes.
 
-Which fields a PATCH may change: everything but what is measured (event type, metric, window, condition).
+Which fields a PATCH may change: everything but what is measured (event type, metric, property, filters,
+window, condition).
 Changing those makes the rule's state and history meaningless, so they are replaced with a PUT, which
 resets the state.
 
@@ -47,12 +50,14 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from customersignal.domain.errors import MalformedRequest
 from customersignal.domain.events import EVENT_TYPE_MAX_LENGTH, EVENT_TYPE_PATTERN, json_type
+from customersignal.domain.property_filters import FILTER_JSON_SCHEMA, MAX_PROPERTY_CHARS, parse_filters
 
 MIN_WINDOW_SECONDS = 60
 MAX_WINDOW_SECONDS = 86_400
@@ -61,7 +66,8 @@ MIN_REPEAT_SECONDS = 60
 MAX_REPEAT_SECONDS = 604_800  # a week: a reminder rarer than that is no reminder
 MAX_CHANNELS = 20
 
-Metric = Literal["count", "unique_users"]
+Metric = Literal["count", "unique_users", "sum", "avg", "min", "max"]
+NUMERIC_METRICS = frozenset({"sum", "avg", "min", "max"})
 Severity = Literal["info", "warning", "critical"]
 Direction = Literal["up", "down", "either"]
 ConditionKind = Literal["threshold", "change", "absence", "anomaly"]
@@ -98,6 +104,16 @@ WindowSeconds = Annotated[
 PendingEvaluations = Annotated[StrictInt, Field(ge=1, le=MAX_PENDING_EVALUATIONS)]
 RepeatInterval = Annotated[StrictInt, Field(ge=MIN_REPEAT_SECONDS, le=MAX_REPEAT_SECONDS)]
 Channels = Annotated[list[uuid.UUID], Field(max_length=MAX_CHANNELS), AfterValidator(_distinct)]
+
+
+def _filters(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The filters in their canonical form; ``parse_rule`` has refused bad ones with a 422 already, so this
+    only guards rules built some other way (a stored row, a test)."""
+    return [item.to_json() for item in parse_filters(raw, "filters")]
+
+
+PropertyName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PROPERTY_CHARS)]
+Filters = Annotated[list[Annotated[dict[str, Any], WithJsonSchema(FILTER_JSON_SCHEMA)]], AfterValidator(_filters)]
 
 
 class ThresholdCondition(BaseModel):
@@ -189,6 +205,8 @@ class RuleSpec(BaseModel):
     description: Description = ""
     event_type: EventType
     metric: Metric
+    property: PropertyName | None = None
+    filters: Filters = Field(default_factory=list)
     window_seconds: WindowSeconds
     condition: Condition
     pending_evaluations: PendingEvaluations = 1
@@ -228,7 +246,9 @@ FIELD_RULES: Mapping[str, str] = {
         "an event type name: 1-128 characters of ASCII letters, digits, space and _ . : - /, starting with a "
         "letter or digit and not ending with a space (or a system type such as $identify)"
     ),
-    "metric": "one of count, unique_users",
+    "metric": "one of count, unique_users, sum, avg, min, max",
+    "property": "the numeric property that sum, avg, min and max read (1-255 characters); only with those",
+    "filters": "an array of at most 5 property filters",
     "window_seconds": (
         "a whole number of seconds, a multiple of 60 from 60 (1 minute) to 86400 (24 hours), e.g. 300 for 5 minutes"
     ),
@@ -273,10 +293,16 @@ _ERROR_CODES: Mapping[str, str] = {
 def parse_rule(raw: bytes) -> RuleSpec:
     """The body of POST /v1/alerts (or PUT /v1/alerts/{id}) as a ``RuleSpec``, or a 400 naming the field."""
     data = _json_object(raw)
+    parse_filters(data.get("filters"), "filters")  # a bad filter: the 422 naming filters[i].field
     try:
-        return RuleSpec.model_validate(data)
+        spec = RuleSpec.model_validate(data)
     except ValidationError as exc:
         raise explain(exc) from None
+    if (spec.metric in NUMERIC_METRICS) != (spec.property is not None):
+        if spec.property is None:
+            raise MalformedRequest("missing_field", f"property is required with metric {spec.metric}", "property")
+        raise MalformedRequest("invalid_value", "property goes with metric sum, avg, min or max only", "property")
+    return spec
 
 
 def parse_patch(raw: bytes) -> RulePatch:

@@ -21,6 +21,11 @@ class MalformedRequest(DomainError):
     """The request as a whole cannot be read (bad JSON, not an object, wrong shape)."""
 
 
+class Unprocessable(DomainError):
+    """Well-formed, but unusable: a bad filter, a query the raw path cannot answer in time, or against a rule
+    of the resource (a cap, a type the property does not have)."""
+
+
 class Unauthenticated(DomainError):
     """No key, or a key we do not know."""
 
@@ -39,10 +44,6 @@ class UnsupportedMediaType(DomainError):
 
 class NotFound(DomainError):
     """The resource does not exist for this tenant."""
-
-
-class Unprocessable(DomainError):
-    """Well-formed, but against a rule of the resource (a cap, a type the property does not have)."""
 
 
 class Conflict(DomainError):
