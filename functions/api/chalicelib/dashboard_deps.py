@@ -21,7 +21,9 @@ from customersignal.adapters.pg_catalog import PostgresCatalogStore
 from customersignal.adapters.pg_explorer import PostgresEventReader
 from customersignal.adapters.pg_key_admin import PostgresKeyAdmin
 from customersignal.adapters.pg_letters_view import PostgresDeadLetterStore
+from customersignal.adapters.pg_live_feed import PostgresLiveReader
 from customersignal.adapters.pg_metrics_read import PostgresMetricsReader
+from customersignal.adapters.pg_people import PostgresPeopleReader
 from customersignal.adapters.pg_session import PostgresSessionReader
 from customersignal.adapters.pg_tenant import TenantDatabase
 from customersignal.adapters.postgres import connect, resolve_credentials
@@ -39,6 +41,8 @@ class DashboardDeps:
     metrics: PostgresMetricsReader
     hot: RedisHotReader
     events: PostgresEventReader
+    people: PostgresPeopleReader
+    live: PostgresLiveReader
     catalog: PostgresCatalogStore
     letters: PostgresDeadLetterStore
     keys: PostgresKeyAdmin
@@ -81,6 +85,8 @@ def get_dashboard_deps() -> DashboardDeps:
         metrics=PostgresMetricsReader(db),
         hot=RedisHotReader(hot),
         events=PostgresEventReader(db),
+        people=PostgresPeopleReader(db),
+        live=PostgresLiveReader(db),
         catalog=PostgresCatalogStore(db),
         letters=PostgresDeadLetterStore(db, replayer),
         keys=PostgresKeyAdmin(db, on_revoke=forget_key),
