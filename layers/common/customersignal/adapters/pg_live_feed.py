@@ -42,8 +42,8 @@ def arrived_query(
         "limit": limit,
     }
     if where.event_types:
-        conditions.append("event_type = ANY(CAST(:types AS text[]))")
-        params["types"] = list(where.event_types)
+        conditions.append("event_type = ANY(CAST(:event_types AS text[]))")
+        params["event_types"] = list(where.event_types)
     if where.user_id is not None:
         conditions.append("user_id = :user_id")
         params["user_id"] = where.user_id
