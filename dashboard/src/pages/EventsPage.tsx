@@ -38,7 +38,7 @@ export function EventsPage() {
         <h1>Events</h1>
         <span className="head-spacer" />
         <TenantFreshness tz={tz} />
-        <label className="live-toggle" title={canFollow ? 'New events appear on top as they arrive' : 'Following needs a range that reaches now'}>
+        <label className="checkbox live-toggle" title={canFollow ? 'New events appear on top as they arrive' : 'Following needs a range that reaches now'}>
           <input
             type="checkbox"
             checked={following}
@@ -70,7 +70,7 @@ export function EventsPage() {
           {(data) => (
             <>
               <p className="muted small" data-testid="events-summary">
-                Newest first · {following ? `following live, ${live.shown.length} new since` : `${data.events.length} on this page`}
+                Newest first · {following ? `following live: ${live.shown.length} arrived since you started` : `${data.events.length} on this page`}
                 {live.error && following && <span className="field-error"> · live feed: {live.error}</span>}
               </p>
               {following && live.pending > 0 && (

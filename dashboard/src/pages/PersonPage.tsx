@@ -5,7 +5,6 @@ import type { PersonProfile } from '../api/types';
 import { EventsTable } from '../components/events/EventsTable';
 import { Pager } from '../components/Pager';
 import { TypeCounts } from '../components/people/TypeCounts';
-import { PersonLink } from '../components/PersonLink';
 import { EmptyView, QueryView } from '../components/StateViews';
 import { Time } from '../components/Time';
 import { useCursorPager } from '../hooks/useCursorPager';
@@ -104,7 +103,7 @@ function PersonView({ person, tz }: { person: PersonRef; tz: string }) {
     <div className="page" data-testid="person-page">
       <div className="page-head">
         <h1>
-          Person <PersonLink userId={person.userId} anonymousId={person.anonymousId} />
+          Person <code>{person.userId ?? person.anonymousId}</code>
         </h1>
       </div>
       <QueryView query={profile} loadingLabel="Loading person…">
