@@ -53,7 +53,7 @@ from dashboard_data import DATABASE, DAYS, TENANTS, TYPES, Dataset, create_dashb
 from customersignal.adapters.hot_reader import RedisHotReader
 from customersignal.adapters.pg_explorer import PostgresEventReader
 from customersignal.adapters.pg_metrics_read import PostgresMetricsReader
-from customersignal.adapters.pg_people import PostgresPeopleReader
+from customersignal.adapters.pg_people import PostgresPeopleReader, prepared
 from customersignal.adapters.pg_tenant import TenantDatabase
 from customersignal.adapters.postgres import connect
 from customersignal.domain import dashboard, metrics_read, people
@@ -199,6 +199,7 @@ class Statement:
     sql: str
     params: dict[str, Any]
     rows: Any
+    prepared: bool = False  # run as a prepared statement (pg_people's timeline), so the baseline does too
 
 
 class _Recording:
@@ -212,6 +213,17 @@ class _Recording:
         self._log.append(Statement(sql, params, rows))
         return rows
 
+    def prepare(self, sql: str) -> Any:
+        recording = self
+
+        class Prepared:
+            def run(self, **params: Any) -> Any:
+                rows = recording._connection.run(sql, **params)
+                recording._log.append(Statement(sql, params, rows, prepared=True))
+                return rows
+
+        return Prepared()
+
 
 class _Replaying:
     """A connection that answers the recorded rows again, in order, without Postgres."""
@@ -221,6 +233,15 @@ class _Replaying:
 
     def run(self, sql: str, **params: Any) -> Any:
         return next(self._next).rows
+
+    def prepare(self, sql: str) -> Any:
+        replaying = self
+
+        class Prepared:
+            def run(self, **params: Any) -> Any:
+                return replaying.run(sql, **params)
+
+        return Prepared()
 
 
 class CapturingDatabase(TenantDatabase):
@@ -267,6 +288,8 @@ class Fixtures:
 
         def run() -> object:
             with self.tenant_db.transaction(self.tenant) as db:
+                if statement.prepared:
+                    return prepared(db, statement.sql).run(**statement.params)
                 return db.run(statement.sql, **statement.params)
 
         return run

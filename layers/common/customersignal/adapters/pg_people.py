@@ -5,6 +5,11 @@ from ``events_user_time_idx`` and, per linked anonymous id, its events that carr
 ``events_anonymous_time_idx`` (a LATERAL join, so one statement serves any number of ids). Each branch
 is a backward scan that stops after ``limit`` rows, so the first page reads at most
 (1 + anonymous ids) x limit index entries, however long the person's history.
+
+With no time bound, every daily partition takes part, and planning those scans costs more than running
+them (about 5 of 7 ms on the bench's 30 days). So the timeline runs as a prepared statement, kept per
+connection: Postgres plans it once (a generic plan after its first few runs) and reuses the plan; a new
+partition invalidates it, and it is planned again.
 """
 
 from __future__ import annotations
@@ -13,11 +18,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import pg8000.native
+
 from customersignal.adapters.pg_explorer import ROW_COLUMNS, event_row
 from customersignal.adapters.pg_tenant import TenantDatabase
 from customersignal.domain.dashboard_models import EventRow
 from customersignal.domain.people_models import Identity, TypeStats
 
+PREPARED = "_customersignal_prepared"
 ORDER = "ORDER BY occurred_at DESC, event_id DESC LIMIT :limit"
 KEYSET = "(occurred_at, event_id) < (:after_at, CAST(:after_id AS uuid))"
 USER_OF = "SELECT user_id FROM person_aliases WHERE tenant_id = :tenant AND anonymous_id = :anonymous"
@@ -34,6 +42,18 @@ FROM (
 ) person
 GROUP BY event_type
 """
+
+
+def prepared(db: pg8000.native.Connection, sql: str) -> Any:
+    """``sql`` prepared on this connection, once. The statements live on the connection itself, so one the
+    pool drops takes them along (a pooled connection serves one transaction at a time)."""
+    statements: dict[str, Any] | None = getattr(db, PREPARED, None)
+    if statements is None:
+        statements = {}
+        setattr(db, PREPARED, statements)
+    if sql not in statements:
+        statements[sql] = db.prepare(sql)
+    return statements[sql]
 
 
 def timeline_query(who: Identity, after: tuple[datetime, uuid.UUID] | None, limit: int) -> tuple[str, dict[str, Any]]:
@@ -82,5 +102,5 @@ class PostgresPeopleReader:
     ) -> list[EventRow]:
         sql, params = timeline_query(who, after, limit)
         with self._db.transaction(tenant_id) as db:
-            rows = db.run(sql, tenant=tenant_id, **params)
+            rows = prepared(db, sql).run(tenant=tenant_id, **params)
         return [event_row(row) for row in rows]
