@@ -47,6 +47,9 @@ TABLES = {
     "webhook_endpoints",
     "webhook_deliveries",
     "dead_letters",
+    "property_rollups",
+    "property_rollup_hour",
+    "person_aliases",
 }
 
 # tables that are not tenant data, or are only reached through their partitioned parent
@@ -357,7 +360,7 @@ def test_ensure_event_partitions_is_idempotent_and_adopts_default_rows(pg: pg800
     assert pg.run("SELECT count(*) FROM events_default") == [[0]]
     # And partitions carry the parent's indexes
     indexes = pg.run("SELECT count(*) FROM pg_indexes WHERE tablename = 'events_p20010102'")
-    assert indexes == [[3]]
+    assert indexes == [[4]]  # key, type+time, user+time, anonymous+time (0011)
 
 
 def test_event_dedup_rejects_a_duplicate_event_id(pg: pg8000.native.Connection) -> None:

@@ -27,6 +27,7 @@ from customersignal.domain.errors import (
     RetryableError,
     Unauthenticated,
     Unavailable,
+    Unprocessable,
     UnsupportedMediaType,
 )
 from customersignal.domain.events import MAX_REQUEST_BYTES
@@ -41,6 +42,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Conflict: 409,
     PayloadTooLarge: 413,
     UnsupportedMediaType: 415,
+    Unprocessable: 422,
     RateLimited: 429,
     Unavailable: 503,
 }

@@ -21,6 +21,10 @@ class MalformedRequest(DomainError):
     """The request as a whole cannot be read (bad JSON, not an object, wrong shape)."""
 
 
+class Unprocessable(DomainError):
+    """Well-formed, but a value cannot be used: a bad filter, or a query the raw path cannot answer in time."""
+
+
 class Unauthenticated(DomainError):
     """No key, or a key we do not know."""
 
