@@ -12,6 +12,7 @@ import { EventsPage } from './pages/EventsPage';
 import { MetricsPage } from './pages/MetricsPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OverviewPage } from './pages/OverviewPage';
+import { PersonPage } from './pages/PersonPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { SignInPage } from './pages/SignInPage';
 
@@ -30,6 +31,7 @@ export function App() {
         <Route path="metrics" element={<MetricsPage />} />
         <Route path="events" element={<EventsPage />} />
         <Route path="events/:eventId" element={<EventDetailPage />} />
+        <Route path="people" element={<PersonPage />} />
         <Route path="catalog" element={<CatalogPage />} />
         <Route path="catalog/:name" element={<CatalogDetailPage />} />
         <Route path="alerts" element={<AlertsPage />} />

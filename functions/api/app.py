@@ -13,6 +13,7 @@ from chalicelib import (
     dashboard_routes,
     docs_routes,
     ingest_routes,
+    people_routes,
     segment_routes,
 )
 from customersignal.observability import flush_or_discard, logger, metrics
@@ -33,6 +34,7 @@ app.register_blueprint(ingest_routes.bp)
 app.register_blueprint(segment_routes.bp)
 app.register_blueprint(browser_routes.bp)
 app.register_blueprint(dashboard_routes.bp)
+app.register_blueprint(people_routes.bp)
 app.register_blueprint(admin_routes.bp)
 app.register_blueprint(alert_routes.bp)
 app.register_blueprint(docs_routes.bp)

@@ -161,6 +161,15 @@ OTHER_ROUTES: list[tuple[str, dict[str, str], int, str | None]] = [
     ("/v1/metrics/summary", {"limit": "1 OR 1=1", "from": "2026-11-01T00:00:00Z", "to": "2026-11-02T00:00:00Z"}, 400, "limit"),  # noqa: E501
     (f"/v1/alerts/{urllib.parse.quote(SQLI)}", {}, 400, "rule_id"),
     (f"/v1/alerts/{uuid.uuid4()}/history", {"cursor": "1 OR 1=1"}, 400, "cursor"),
+    ("/v1/people/profile", {"user_id": SQLI}, 200, None),  # A's user of that name (B's has one too)
+    ("/v1/people/events", {"user_id": "%"}, 200, None),
+    ("/v1/people/profile", {"anonymous_id": DROP}, 404, None),
+    ("/v1/people/events", {"user_id": "user-1", "cursor": SQLI}, 400, "cursor"),
+    ("/v1/people/events", {"user_id": "user-1", "anonymous_id": SQLI}, 400, "anonymous_id"),
+    ("/v1/events/live", {"user_id": SQLI}, 200, None),
+    ("/v1/events/live", {"after": SQLI}, 400, "after"),
+    ("/v1/events/live", {"after": cursor_of({"t": "2026-01-01T00:00:00Z' OR 1=1", "o": {}})}, 400, "after"),
+    ("/v1/events/live", {"after": cursor_of({"t": NOW.isoformat(), "o": {"0 OR 1=1": 5}})}, 400, "after"),
 ]  # fmt: skip
 
 
@@ -229,6 +238,9 @@ def test_the_other_read_routes_refuse_or_answer_literally_and_the_tables_are_unc
     assert [t["name"] for t in get(dashboard, "/v1/catalog", tenants.key_a, {"q": "_"})[1]["event_types"]] == [
         "page_view"
     ]
+    # and a person is exactly the user of that literal name: A's one event, not B's
+    person = get(dashboard, "/v1/people/events", tenants.key_a, {"user_id": SQLI})[1]
+    assert {row["event_id"] for row in person["events"]} == tenants.a["sqli"]
     signup = get(dashboard, "/v1/catalog/signup", tenants.key_a, {})[1]
     assert signup["volume_total"] == 16  # A's 16 signups, not B's 6 too
     # (and the one write that takes a free-text path parameter refuses a NUL the same way)

@@ -14,11 +14,13 @@ import sys
 import urllib.parse
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from customersignal.domain.live_feed import encode_live_cursor
+from customersignal.domain.people_models import LiveCursor
 from tests.fixtures.aggregator import TenantRef, envelope
 from tests.fixtures.aws import HttpReceiver
 from tests.fixtures.services import ROOT
@@ -42,6 +44,8 @@ INGEST_ROUTES = {"/v1/events", "/v1/batch", "/v1/track", "/v1/identify", "/v1/pa
 INGEST_ROUTES |= {"/v1/alias", "/v1/t", "/v1/i", "/v1/p", "/v1/s", "/v1/g", "/v1/a", "/v1/b"}
 # No key, no tenant: the document, the browser SDK's telemetry (counted, never stored) and the CORS preflights
 PUBLIC = {("/v1/openapi.json", "GET"), ("/v1/m", "POST")} | {(f"/v1/{c}", "OPTIONS") for c in "tipsgabm"}
+# a live-feed cursor before every recent event of every partition: A's would all be new to it
+EVERYTHING_RECENT = encode_live_cursor(LiveCursor(datetime.now(UTC), {}))
 WINDOW = urllib.parse.urlencode({"from": iso(NOW - timedelta(hours=1)), "to": iso(NOW + timedelta(hours=1))})
 
 
@@ -104,6 +108,10 @@ def matrix(a: TenantA) -> list[tuple[str, str, dict[str, Any] | None]]:
         ("GET", "/v1/session", None),
         ("GET", "/v1/events", None),
         ("GET", f"/v1/events/{a.event_id}?at={a.occurred_at}", None),
+        ("GET", "/v1/events/live", None),
+        ("GET", f"/v1/events/live?after={EVERYTHING_RECENT}", None),
+        ("GET", "/v1/people/profile?user_id=u1", None),  # A's events' user
+        ("GET", "/v1/people/events?user_id=u1", None),
         ("GET", "/v1/catalog", None),
         ("GET", "/v1/catalog/checkout", None),
         ("PATCH", "/v1/catalog/checkout", {"owner": "mallory"}),

@@ -1,5 +1,6 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { EventsFilters } from '../lib/eventsFilters';
+import { personQuery, type PersonRef } from '../lib/people';
 import type { CatalogFilters, DeadLetterFilters } from '../lib/listFilters';
 import { resolveExplorerRange, resolveRange, type RangeSpec } from '../lib/range';
 import { useApi } from './useApi';
@@ -19,6 +20,8 @@ import type {
   DeliveriesResponse,
   EventDetail,
   EventListResponse,
+  PersonEventsResponse,
+  PersonProfile,
   Interval,
   KeysResponse,
   Metric,
@@ -110,6 +113,30 @@ export function useEvents(filters: EventsFilters, cursor: string | null, enabled
     enabled: api.enabled && enabled,
     placeholderData: keepPreviousData,
     // Pages are a stable snapshot to read through; "Refresh" asks again on demand.
+    staleTime: 60_000,
+    refetchOnWindowFocus: false,
+  });
+}
+
+export function usePersonProfile(ref: PersonRef) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['people:profile', ref],
+    queryFn: ({ signal }) => api.call<PersonProfile>('/v1/people/profile', { query: personQuery(ref), signal }),
+    enabled: api.enabled,
+    staleTime: 30_000,
+  });
+}
+
+export function usePersonEvents(ref: PersonRef, cursor: string | null, limit = 50) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['people:events', ref, cursor, limit],
+    queryFn: ({ signal }) =>
+      api.call<PersonEventsResponse>('/v1/people/events', { query: { ...personQuery(ref), cursor, limit }, signal }),
+    enabled: api.enabled,
+    placeholderData: keepPreviousData,
+    // A page is a snapshot to read through, like the explorer's.
     staleTime: 60_000,
     refetchOnWindowFocus: false,
   });

@@ -402,3 +402,31 @@ export interface CreateWebhookResponse {
 export interface DeliveriesResponse {
   deliveries: WebhookDelivery[];
 }
+
+// GET /v1/people/profile, /v1/people/events
+export interface PersonProfile {
+  person: {
+    user_id: string | null;
+    anonymous_ids: string[];
+    first_seen: IsoTime;
+    last_seen: IsoTime;
+    event_count: number;
+    counts_by_type: { type: string; count: number }[];
+  };
+  /** Set when the link named an anonymous id that is linked to a user: the answer is that user's. */
+  resolved_from_anonymous_id: string | null;
+}
+
+export interface PersonEventsResponse extends EventListResponse {
+  user_id: string | null;
+  anonymous_ids: string[];
+  resolved_from_anonymous_id: string | null;
+}
+
+// GET /v1/events/live
+export interface LiveEventsResponse {
+  events: EventListItem[];
+  next_cursor: string;
+  has_more: boolean;
+  lateness_seconds: number;
+}

@@ -24,5 +24,6 @@ export function useCursorPager() {
     page: cursors.length + 1,
     next: (cursor: string) => go([...cursors, cursor]),
     prev: () => go(cursors.slice(0, -1)),
+    first: () => go([]),
   };
 }

@@ -3,6 +3,7 @@ const APP = 'CustomerSignal';
 const SECTIONS: [prefix: string, title: string][] = [
   ['/metrics', 'Metrics'],
   ['/events', 'Events'],
+  ['/people', 'Person'],
   ['/catalog', 'Catalog'],
   ['/alerts', 'Alerts'],
   ['/dead-letters', 'Dead letters'],

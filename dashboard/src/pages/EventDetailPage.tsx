@@ -3,6 +3,7 @@ import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'reac
 import { useEvent } from '../api/queries';
 import type { EventDetail } from '../api/types';
 import { JsonBlock } from '../components/JsonBlock';
+import { PersonLink } from '../components/PersonLink';
 import { EmptyView, QueryView } from '../components/StateViews';
 import { Time } from '../components/Time';
 import { browserTimeZone } from '../lib/time';
@@ -11,8 +12,8 @@ function Facts({ e, tz }: { e: EventDetail; tz: string }) {
   const rows: [string, ReactNode][] = [
     ['Event id', <code data-testid="event-detail-id">{e.event_id}</code>],
     ['Type', e.event_type],
-    ['User id', e.user_id ?? '—'],
-    ['Anonymous id', e.anonymous_id ?? '—'],
+    ['User id', <PersonLink userId={e.user_id} testId="event-detail-user" />],
+    ['Anonymous id', <PersonLink anonymousId={e.anonymous_id} testId="event-detail-anonymous" />],
     ['Occurred', <Time value={e.occurred_at} tz={tz} />],
     ['Client timestamp', <Time value={e.client_timestamp} tz={tz} />],
     ['Sent', <Time value={e.sent_at} tz={tz} />],

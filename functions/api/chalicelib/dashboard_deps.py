@@ -21,7 +21,9 @@ from customersignal.adapters.pg_catalog import PostgresCatalogStore
 from customersignal.adapters.pg_explorer import PostgresEventReader
 from customersignal.adapters.pg_key_admin import PostgresKeyAdmin
 from customersignal.adapters.pg_letters_view import PostgresDeadLetterStore
+from customersignal.adapters.pg_live_feed import PostgresLiveReader
 from customersignal.adapters.pg_metrics_read import PostgresMetricsReader
+from customersignal.adapters.pg_people import PostgresPeopleReader
 from customersignal.adapters.pg_rollup_marks import PostgresRollupMarks
 from customersignal.adapters.pg_session import PostgresSessionReader
 from customersignal.adapters.pg_tenant import TenantDatabase
@@ -43,6 +45,8 @@ class DashboardDeps:
     rollup_trends: PostgresRollupTrends
     raw_trends: PostgresRawTrends
     events: PostgresEventReader
+    people: PostgresPeopleReader
+    live: PostgresLiveReader
     catalog: PostgresCatalogStore
     rollups: PostgresRollupMarks
     letters: PostgresDeadLetterStore
@@ -88,6 +92,8 @@ def get_dashboard_deps() -> DashboardDeps:
         rollup_trends=PostgresRollupTrends(db),
         raw_trends=PostgresRawTrends(db),
         events=PostgresEventReader(db),
+        people=PostgresPeopleReader(db),
+        live=PostgresLiveReader(db),
         catalog=PostgresCatalogStore(db),
         rollups=PostgresRollupMarks(db),
         letters=PostgresDeadLetterStore(db, replayer),

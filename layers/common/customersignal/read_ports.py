@@ -4,7 +4,7 @@ return another tenant's rows (the Postgres ones run under row-level security as 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -19,6 +19,7 @@ from customersignal.domain.dashboard_models import (
     KeyOut,
 )
 from customersignal.domain.explorer import EventFilter, LetterFilter
+from customersignal.domain.people_models import Identity, LiveRow, TypeStats
 from customersignal.domain.range_users import GrainSpan
 from customersignal.domain.timeseries import DenseRun, Metric, SeriesPlan, SparseSeries
 from customersignal.domain.trend_models import RollupRole, TrendRead, TrendRow
@@ -110,3 +111,37 @@ class KeyAdmin(Protocol):
 
 class AlertReader(Protocol):
     def rules(self, tenant_id: uuid.UUID) -> list[AlertRuleState]: ...
+
+
+class PeopleReader(Protocol):
+    def user_of(self, tenant_id: uuid.UUID, anonymous_id: str) -> str | None:
+        """The user this anonymous id is linked to, if any."""
+        ...
+
+    def anonymous_ids_of(self, tenant_id: uuid.UUID, user_id: str) -> list[str]:
+        """Every anonymous id linked to this user, sorted."""
+        ...
+
+    def stats(self, tenant_id: uuid.UUID, who: Identity) -> list[TypeStats]:
+        """Per event type: the person's event count and first and last event time."""
+        ...
+
+    def events(
+        self, tenant_id: uuid.UUID, who: Identity, after: tuple[datetime, uuid.UUID] | None, limit: int
+    ) -> list[EventRow]:
+        """The person's events newest first (occurred_at, event_id), after the keyset position."""
+        ...
+
+
+class LiveReader(Protocol):
+    def positions(self, tenant_id: uuid.UUID, since: datetime) -> dict[int, int]:
+        """Per Kafka partition, the highest offset among the tenant's events with event time >= since."""
+        ...
+
+    def arrived(
+        self, tenant_id: uuid.UUID, where: EventFilter, floor: datetime, after: Mapping[int, int], limit: int
+    ) -> list[LiveRow]:
+        """Events matching ``where`` (its types, user and property; not its range) with event time >= floor
+        and, per partition, an offset above ``after`` (every offset of a partition it lacks). Each
+        partition's rows are a prefix of its offset order, whatever ``limit`` cuts."""
+        ...

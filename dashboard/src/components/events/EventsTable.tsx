@@ -1,5 +1,6 @@
 import { Link, useNavigate } from 'react-router-dom';
 import type { EventListItem } from '../../api/types';
+import { PersonLink } from '../PersonLink';
 import { Time } from '../Time';
 import { TypeName } from '../TypeName';
 
@@ -38,8 +39,12 @@ export function EventsTable({ events, tz, loading }: { events: EventListItem[]; 
               <td>
                 <TypeName name={e.event_type} />
               </td>
-              <td data-testid="events-row-user">{e.user_id ?? <span className="muted">—</span>}</td>
-              <td>{e.anonymous_id ?? <span className="muted">—</span>}</td>
+              <td data-testid="events-row-user">
+                <PersonLink userId={e.user_id} testId="events-row-user-link" />
+              </td>
+              <td>
+                <PersonLink anonymousId={e.anonymous_id} testId="events-row-anonymous-link" />
+              </td>
               <td className="preview" title={e.properties_preview}>
                 <code>{e.properties_preview}</code>
               </td>

@@ -57,6 +57,20 @@ def page_query(where: EventFilter, limit: int) -> tuple[str, dict[str, Any]]:
     return f"SELECT * FROM ({' UNION ALL '.join(branches)}) per_type {ORDER}", params
 
 
+def event_row(row: list[Any]) -> EventRow:
+    """A row selected as ``ROW_COLUMNS``."""
+    return EventRow(
+        event_id=row[0],
+        event_type=row[1],
+        user_id=row[2],
+        anonymous_id=row[3],
+        occurred_at=row[4],
+        received_at=row[5],
+        is_late=row[6],
+        properties_preview=row[7],
+    )
+
+
 class PostgresEventReader:
     def __init__(self, db: TenantDatabase) -> None:
         self._db = db
@@ -65,19 +79,7 @@ class PostgresEventReader:
         sql, params = page_query(where, limit)
         with self._db.transaction(tenant_id) as db:
             rows = db.run(sql, tenant=tenant_id, **params)
-        return [
-            EventRow(
-                event_id=row[0],
-                event_type=row[1],
-                user_id=row[2],
-                anonymous_id=row[3],
-                occurred_at=row[4],
-                received_at=row[5],
-                is_late=row[6],
-                properties_preview=row[7],
-            )
-            for row in rows
-        ]
+        return [event_row(row) for row in rows]
 
     def detail(self, tenant_id: uuid.UUID, event_id: uuid.UUID, occurred_at: datetime) -> EventDetail | None:
         with self._db.transaction(tenant_id) as db:
