@@ -19,6 +19,7 @@ from customersignal.adapters.key_cache import CachedKeyLookup
 from customersignal.adapters.pg_alert_admin import PostgresDeliveryStore, PostgresEndpointStore, PostgresRuleStore
 from customersignal.adapters.pg_catalog import PostgresCatalogStore
 from customersignal.adapters.pg_explorer import PostgresEventReader
+from customersignal.adapters.pg_funnel import PostgresFunnelReader
 from customersignal.adapters.pg_key_admin import PostgresKeyAdmin
 from customersignal.adapters.pg_letters_view import PostgresDeadLetterStore
 from customersignal.adapters.pg_metrics_read import PostgresMetricsReader
@@ -43,6 +44,7 @@ class DashboardDeps:
     rollup_trends: PostgresRollupTrends
     raw_trends: PostgresRawTrends
     events: PostgresEventReader
+    funnels: PostgresFunnelReader
     catalog: PostgresCatalogStore
     rollups: PostgresRollupMarks
     letters: PostgresDeadLetterStore
@@ -88,6 +90,7 @@ def get_dashboard_deps() -> DashboardDeps:
         rollup_trends=PostgresRollupTrends(db),
         raw_trends=PostgresRawTrends(db),
         events=PostgresEventReader(db),
+        funnels=PostgresFunnelReader(db),
         catalog=PostgresCatalogStore(db),
         rollups=PostgresRollupMarks(db),
         letters=PostgresDeadLetterStore(db, replayer),
