@@ -1,0 +1,79 @@
+"""The dashboard bench's funnel figure (issue 18: "Funnel of 3 steps over 30 days with a 7-day window:
+p95 under 2 s"): GET /v1/insights/funnel beside the adapter in-process and its one statement run directly.
+
+Steps: the data set's most used type, then the 6th and the 21st by rank (every user does each of them many
+times over 30 days, so nearly every person reaches every step: the funnel's worst case, nobody drops out
+early to make later steps cheaper). No filters, so every step reads the type index alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from customersignal.adapters.pg_funnel import PostgresFunnelReader
+from customersignal.adapters.pg_tenant import TenantDatabase
+from customersignal.domain import funnel
+from customersignal.domain.query_params import QueryParams
+
+FUNNEL_GOAL_MS = 2000.0
+STEP_RANKS = (0, 5, 20)
+WINDOW_S = 7 * 86_400
+
+
+class FunnelFixtures(Protocol):
+    """What dashboard_bench.Fixtures offers (kept structural: that module imports this one)."""
+
+    @property
+    def tenant(self) -> Any: ...
+
+    @property
+    def dataset(self) -> Any: ...
+
+    @property
+    def client(self) -> Any: ...
+
+    @property
+    def tenant_db(self) -> TenantDatabase: ...
+
+    def capture(self, call: Callable[[TenantDatabase], object]) -> list[Any]: ...
+
+    def raw_sql(self, statement: Any) -> Callable[[], object]: ...
+
+
+def funnel_params(fx: FunnelFixtures) -> list[tuple[str, str]]:
+    end = fx.dataset.anchor
+    steps = [("step", json.dumps({"type": fx.dataset.types[rank]})) for rank in STEP_RANKS]
+    start = (end - timedelta(days=30)).astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return [*steps, ("start", start), ("end", end.astimezone(UTC).isoformat().replace("+00:00", "Z")),
+            ("window", str(WINDOW_S))]  # fmt: skip
+
+
+def funnel_case(fx: FunnelFixtures, case: Callable[..., Any]) -> Any:
+    """``case`` is dashboard_bench.Case: (name, goal, api, baselines, status)."""
+    params = funnel_params(fx)
+    query = funnel.parse_funnel_query(
+        QueryParams(dict(params)), [v for k, v in params if k == "step"], datetime.now(UTC)
+    )  # as the route parses them
+
+    def adapter(db: TenantDatabase) -> object:
+        return funnel.funnel(fx.tenant, query, PostgresFunnelReader(db))
+
+    statements = fx.capture(adapter)
+    if len(statements) != 1:
+        raise RuntimeError(f"the funnel adapter ran {len(statements)} statements; the bench expects one")
+    status, body = fx.client.get("/v1/insights/funnel", params)
+    if status == 200:
+        counts = [step["count"] for step in json.loads(body)["steps"]]
+        print(f"  funnel {' -> '.join(fx.dataset.types[r] for r in STEP_RANKS)}: people {counts}", flush=True)
+    else:
+        print(f"  funnel: the API answers {status} ({body[:200]!r})", flush=True)
+    return case(
+        "funnel 3 steps x 30 d, 7 d window",
+        FUNNEL_GOAL_MS,
+        lambda: fx.client.get("/v1/insights/funnel", params),
+        {"adapter": lambda: adapter(fx.tenant_db), "SQL": fx.raw_sql(statements[0])},
+        status,
+    )
