@@ -104,8 +104,15 @@ async function buildFunnel(page) {
 }
 
 async function openShared(context, url) {
+  // a new tab has its own sessionStorage, so no key: like a colleague opening the link, it signs in first
+  // and the app brings it back to the shared URL
   const fresh = await context.newPage();
   await fresh.goto(url);
+  await fresh.waitForURL((u) => u.pathname === '/sign-in', { timeout: ms(15_000) }).catch(() => fail(`a keyless tab at the shared URL is at ${fresh.url()}`));
+  await fresh.getByTestId('signin-key').fill(ADMIN_KEY);
+  await fresh.getByTestId('signin-submit').click();
+  await fresh.waitForURL((u) => u.pathname === '/funnels', { timeout: ms(15_000) }).catch(() => fail(`after sign-in the shared link went to ${fresh.url()}`));
+  check(fresh.url() === url, `after sign-in the tab is at ${fresh.url()}, not the shared ${url}`);
   await fresh.getByTestId('funnel-chart').waitFor({ timeout: ms(30_000) }).catch(() => fail(`the shared URL drew no funnel: ${url}`));
   const counts = await texts(fresh, ['funnel-count-0', 'funnel-count-1']);
   check(counts.join() === '3,2', `the shared URL shows ${counts.join(' -> ')}, expected 3 -> 2`);
@@ -113,7 +120,7 @@ async function openShared(context, url) {
   check((await fresh.getByTestId('funnel-window').inputValue()) === '86400', 'the shared URL lost the window');
   const params = new URL(url).searchParams;
   check(params.getAll('step').length === 2 && params.get('breakdown') === 'plan', `the URL does not hold the query: ${url}`);
-  passed('the page URL, opened afresh, runs the same funnel (steps, filter, window, breakdown)');
+  passed('the page URL, opened in a new tab (sign-in, then back to it), runs the same funnel (steps, filter, window, breakdown)');
   await screenshot(fresh, 'funnel-shared.png');
 }
 
