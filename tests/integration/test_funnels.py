@@ -201,7 +201,6 @@ def signups(dashboard: Dashboard) -> str:
         ([{"property": "source", "op": "contains", "value": "GOOGLE"}], 1),
         ([{"property": "plan", "op": "is_set"}], 3),  # s4's JSON null is not set
         ([{"property": "plan", "op": "is_not_set"}], 2),
-        ([{"property": "plan", "op": "eq", "value": None}], 2),
         ([{"property": "seats", "op": "gt", "value": 4}], 2),  # s4's "5" is a string
         ([{"property": "seats", "op": "lt", "value": 5}], 1),
         ([{"property": "seats", "op": "eq", "value": 5}], 1),
@@ -312,6 +311,11 @@ STEP = {"type": "signup"}
         ),
         ([{"type": "a", "filters": [{"property": "", "op": "is_set"}]}, STEP], {}, "step[0].filters[0].property"),
         ([{"type": "a", "filters": [{"property": "p", "op": "is_set"}] * 6}, STEP], {}, "step[0].filters"),
+        (
+            [{"type": "a", "filters": [{"property": "p", "op": "eq", "value": None}]}, STEP],
+            {},
+            "step[0].filters[0].value",
+        ),
         ([STEP, STEP], {"window": 59}, "window"),
         ([STEP, STEP], {"window": 90 * 86_400 + 1}, "window"),
         ([STEP, STEP], {"start": "yesterday"}, "start"),

@@ -7,8 +7,8 @@ small hash join). Step k joins the people who reached step k-1 and keeps each on
 event, so the work is one pass per step, not one per person. One statement is one snapshot: events landing
 while it runs are in the answer entirely or not at all.
 
-Property names and values are bind parameters (``properties -> :name``); the SQL text holds only the
-parameter names this module makes up.
+Property names and values are bind parameters (``properties -> :name``, through the shared filter SQL of
+adapters/pg_property_filters.py); the SQL text holds only the parameter names this module makes up.
 """
 
 from __future__ import annotations
@@ -19,34 +19,15 @@ from typing import Any
 
 import orjson
 
+from customersignal.adapters.pg_property_filters import raw_conditions
 from customersignal.adapters.pg_tenant import TenantDatabase
 from customersignal.domain.funnel import FunnelQuery, GroupCounts
-from customersignal.domain.funnel_filters import PropertyFilter
 
 WINDOW = "CAST(:window AS integer) * interval '1 second'"
 PERSON = "COALESCE(e.user_id, a.user_id, 'anon-' || e.anonymous_id)"
 ALIASES = "LEFT JOIN person_aliases a ON a.tenant_id = e.tenant_id AND a.anonymous_id = e.anonymous_id"
-# an unset property and JSON null are one value everywhere (as in the rollups and the breakdown)
+# the breakdown's value: an unset property and JSON null are one value, as in the rollups
 VALUE = "COALESCE(e.properties -> CAST(:{p} AS text), 'null'::jsonb)"
-
-
-def filter_sql(f: PropertyFilter, name: str, params: dict[str, Any]) -> str:
-    params[f"{name}p"] = f.property
-    value, raw, v = VALUE.format(p=f"{name}p"), f"e.properties -> CAST(:{name}p AS text)", f":{name}v"
-    if f.op in ("is_set", "is_not_set"):
-        return f"{value} {'<>' if f.op == 'is_set' else '='} 'null'::jsonb"
-    if f.op == "contains":
-        params[f"{name}v"] = f.value
-        text = f"CASE WHEN jsonb_typeof({raw}) = 'string' THEN e.properties ->> CAST(:{name}p AS text) END"
-        return f"strpos(lower({text}), lower(CAST({v} AS text))) > 0"
-    if f.op in ("gt", "lt"):
-        params[f"{name}v"] = repr(f.value)  # the exact decimal text; numeric compares it without float error
-        sign = ">" if f.op == "gt" else "<"
-        return f"CASE WHEN jsonb_typeof({raw}) = 'number' THEN CAST({raw} AS numeric) {sign} CAST({v} AS numeric) END"
-    params[f"{name}v"] = orjson.dumps(list(f.value) if isinstance(f.value, tuple) else f.value).decode()
-    if f.op == "in":
-        return f"{value} IN (SELECT jsonb_array_elements(CAST({v} AS jsonb)))"
-    return f"{value} {'=' if f.op == 'eq' else 'IS DISTINCT FROM'} CAST({v} AS jsonb)"
 
 
 def step_scan(query: FunnelQuery, index: int, params: dict[str, Any], extra: str = "") -> str:
@@ -59,7 +40,7 @@ def step_scan(query: FunnelQuery, index: int, params: dict[str, Any], extra: str
         f"e.event_type = :type{index}",
         "e.occurred_at >= :start",
         f"e.occurred_at < {upper}",
-        *(filter_sql(f, f"s{index}f{n}", params) for n, f in enumerate(step.filters)),
+        *raw_conditions(step.filters, params, prefix=f"s{index}f"),
     ]
     where = " AND ".join(conditions)
     return f"SELECT {PERSON} AS person, e.occurred_at AS at{extra} FROM events e {ALIASES} WHERE {where}"

@@ -20,7 +20,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict
 
 from customersignal.domain.errors import DomainError, Unprocessable
-from customersignal.domain.funnel_filters import MAX_PROPERTY_CHARS, PropertyFilter, parse_filters
+from customersignal.domain.property_filters import MAX_PROPERTY_CHARS, PropertyFilter, parse_filters
 from customersignal.domain.query_params import QueryParams
 
 MIN_STEPS, MAX_STEPS = 2, 5
@@ -155,7 +155,7 @@ def step_results(steps: Sequence[FunnelStep], group: GroupCounts) -> list[StepRe
     return [
         StepResult(
             type=step.event_type,
-            filters=[f.as_json() for f in step.filters],
+            filters=[f.to_json() for f in step.filters],
             count=count,
             conversion_from_first=ratio(count, first),
             conversion_from_previous=ratio(count, group.counts[index - 1]) if index else ratio(count, first),
