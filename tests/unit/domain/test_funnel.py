@@ -56,6 +56,9 @@ def test_a_bad_filter_is_named_by_its_step() -> None:
 
 def test_window_limits_and_range_are_422() -> None:
     steps = [{"type": "a"}, {"type": "b"}]
+    with pytest.raises(Unprocessable) as refused:
+        parse([{"type": "a" * 50_000}, {"type": "b"}])
+    assert refused.value.field == "step[0]"
     for params, field in [({"window": "x"}, "window"), ({"limit": "26"}, "limit"), ({"start": "2020"}, "start")]:
         with pytest.raises(Unprocessable) as refused:
             parse(steps, **params)

@@ -20,7 +20,13 @@ import orjson
 from pydantic import BaseModel, ConfigDict
 
 from customersignal.domain.errors import DomainError, Unprocessable
-from customersignal.domain.property_filters import MAX_PROPERTY_CHARS, PropertyFilter, parse_filters
+from customersignal.domain.property_filters import (
+    MAX_FILTER_JSON_CHARS,
+    MAX_FILTERS,
+    MAX_PROPERTY_CHARS,
+    PropertyFilter,
+    parse_filters,
+)
 from customersignal.domain.query_params import QueryParams
 
 MIN_STEPS, MAX_STEPS = 2, 5
@@ -29,6 +35,8 @@ DEFAULT_RANGE = timedelta(days=30)
 MAX_RANGE = timedelta(days=400)
 MAX_BREAKDOWN_VALUES, DEFAULT_BREAKDOWN_VALUES = 25, 10
 MAX_TYPE_CHARS = 128
+# a type and 5 filters, each as long as the shared parser takes one in a query string
+MAX_STEP_CHARS = 1024 + MAX_FILTERS * MAX_FILTER_JSON_CHARS
 OTHER = "$other"
 
 
@@ -114,6 +122,8 @@ def parse_funnel_query(params: QueryParams, raw_steps: Sequence[str], now: datet
 
 
 def parse_step(raw: str, field: str) -> FunnelStep:
+    if len(raw) > MAX_STEP_CHARS:
+        raise Unprocessable("invalid_step", f"'{field}' is longer than {MAX_STEP_CHARS} characters", field)
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError:
