@@ -26,6 +26,11 @@ from customersignal.domain.funnel import FunnelQuery, GroupCounts
 WINDOW = "CAST(:window AS integer) * interval '1 second'"
 PERSON = "COALESCE(e.user_id, a.user_id, 'anon-' || e.anonymous_id)"
 ALIASES = "LEFT JOIN person_aliases a ON a.tenant_id = e.tenant_id AND a.anonymous_id = e.anonymous_id"
+# The planner cannot estimate people per step (the key is a COALESCE), so its costs run to millions: enough to
+# start JIT compilation (over a second on the bench, for a statement that then runs in about one) and to choose
+# merge joins that sort both sides, where hashing the people who reached the previous step is right for every
+# step. Measured on the dashboard bench: 2.5-3.6 s with the defaults, 0.9-1.2 s with these. Transaction-local.
+PLANNER = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL enable_mergejoin = off"
 # the breakdown's value: an unset property and JSON null are one value, as in the rollups
 VALUE = "COALESCE(e.properties -> CAST(:{p} AS text), 'null'::jsonb)"
 
@@ -103,6 +108,7 @@ class PostgresFunnelReader:
     def funnel(self, tenant_id: uuid.UUID, query: FunnelQuery) -> tuple[GroupCounts, list[GroupCounts]]:
         sql, params = funnel_sql(tenant_id, query)
         with self._db.transaction(tenant_id) as db:
+            db.run(PLANNER)
             rows = db.run(sql, **params)
         n = len(query.steps)
         empty = GroupCounts(None, False, (0,) * n, (None,) * n)
