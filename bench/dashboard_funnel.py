@@ -1,9 +1,11 @@
 """The dashboard bench's funnel figure (issue 18: "Funnel of 3 steps over 30 days with a 7-day window:
-p95 under 2 s"): GET /v1/insights/funnel beside the adapter in-process and its one statement run directly.
+p95 under 2 s"): GET /v1/insights/funnel beside the adapter in-process and its statements run directly
+(its planner settings, then the funnel, in the tenant transaction).
 
-Steps: the data set's most used type, then the 6th and the 21st by rank (every user does each of them many
-times over 30 days, so nearly every person reaches every step: the funnel's worst case, nobody drops out
-early to make later steps cheaper). No filters, so every step reads the type index alone.
+Steps: the data set's most used type, then the 6th and the 21st by rank, in tenant 1 (5 M events, about
+88,000 people over 30 days): step 1 reads about 700,000 events, steps 2 and 3 about 150,000 and 80,000 (in
+the generated data about 30 % reach step 2 within the window and 4 % step 3). No filters, so every step
+reads the type index alone.
 """
 
 from __future__ import annotations

@@ -35,8 +35,8 @@ PLANNER = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL enable_me
 VALUE = "COALESCE(e.properties -> CAST(:{p} AS text), 'null'::jsonb)"
 
 
-def step_scan(query: FunnelQuery, index: int, params: dict[str, Any], extra: str = "") -> str:
-    """The step's events as (person, at, ...): entries in [start, end), later steps up to end + window."""
+def step_where(query: FunnelQuery, index: int, params: dict[str, Any]) -> str:
+    """The step's events: entries in [start, end), later steps up to end + window."""
     step = query.steps[index]
     params[f"type{index}"] = step.event_type
     upper = ":end" if index == 0 else ":horizon"
@@ -47,8 +47,25 @@ def step_scan(query: FunnelQuery, index: int, params: dict[str, Any], extra: str
         f"e.occurred_at < {upper}",
         *raw_conditions(step.filters, params, prefix=f"s{index}f"),
     ]
-    where = " AND ".join(conditions)
+    return " AND ".join(conditions)
+
+
+def step_scan(query: FunnelQuery, index: int, params: dict[str, Any], extra: str = "") -> str:
+    """The step's events as (person, at, ...)."""
+    where = step_where(query, index, params)
     return f"SELECT {PERSON} AS person, e.occurred_at AS at{extra} FROM events e {ALIASES} WHERE {where}"
+
+
+def first_entries(query: FunnelQuery, params: dict[str, Any]) -> str:
+    """Each person's first step-1 event. The ids are grouped first, straight off the index, and only those
+    groups meet the identity map: the person key is worked out once per id pair, not once per event."""
+    where = step_where(query, 0, params)
+    ids = f"SELECT e.user_id, e.anonymous_id, min(e.occurred_at) AS at FROM events e WHERE {where} GROUP BY 1, 2"
+    person = "COALESCE(i.user_id, a.user_id, 'anon-' || i.anonymous_id)"
+    return (
+        f"SELECT {person} AS person, min(i.at) AS t1 FROM ({ids}) i LEFT JOIN person_aliases a "
+        f"ON a.tenant_id = :tenant AND a.anonymous_id = i.anonymous_id GROUP BY 1"
+    )
 
 
 def funnel_sql(tenant_id: uuid.UUID, query: FunnelQuery) -> tuple[str, dict[str, Any]]:
@@ -60,7 +77,7 @@ def funnel_sql(tenant_id: uuid.UUID, query: FunnelQuery) -> tuple[str, dict[str,
         "window": query.window_seconds,
     }
     if query.breakdown is None:
-        entries = f"SELECT person, min(at) AS t1 FROM ({step_scan(query, 0, params)}) x GROUP BY person"
+        entries = first_entries(query, params)
     else:
         params["breakdown"] = query.breakdown
         extra = f", e.event_id, {VALUE.format(p='breakdown')} AS bd"
