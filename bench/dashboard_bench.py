@@ -1,7 +1,8 @@
 """`make bench`, dashboard part: the read API's time series and explorer pages over a large data set,
 each against the same SQL run directly in the same run, so the API's overhead is visible (issue text:
 "10 M raw events, 30 days of minute buckets for 50 event types, 3 tenants: the time-series query for
-30 days x 1 min x 10 types at p95 under 100 ms, and an explorer page at p95 under 150 ms").
+30 days x 1 min x 10 types at p95 under 100 ms, and an explorer page at p95 under 150 ms"), and issue 18's
+funnel of 3 steps over 30 days with a 7-day window (p95 under 2 s; bench/dashboard_funnel.py).
 
 The data set is ``dashboard_data``'s (generated once, minutes; reused afterwards). The API is the local
 gateway (``customersignal.local.serve``, one worker, as ``make up`` runs it) on a free port, pointed at the
@@ -49,6 +50,7 @@ import orjson
 import redis
 from bench_results import Figure, Run, code_version, load_average
 from dashboard_data import DATABASE, DAYS, TENANTS, TYPES, Dataset, create_dashboard_key, ensure_dataset
+from dashboard_funnel import funnel_case
 from dashboard_trend import ensure_rollups, trend_cases
 
 from customersignal.adapters.hot_reader import RedisHotReader
@@ -703,6 +705,7 @@ def main() -> int:
         fx = Fixtures(dataset, client, tenant_db, RedisHotReader(hot_client))
         series = [series_case(fx, spec) for spec in SERIES]
         cases = [case for case, _ in series] + explorer_cases(fx) + [person_case(fx)] + trend_cases(fx, Case)
+        cases.append(funnel_case(fx, Case))
         for case in cases:
             case.run()
         breakdown, in_process = series_breakdown(fx, SERIES[0])

@@ -9,6 +9,7 @@ import { CatalogPage } from './pages/CatalogPage';
 import { DeadLettersPage } from './pages/DeadLettersPage';
 import { EventDetailPage } from './pages/EventDetailPage';
 import { EventsPage } from './pages/EventsPage';
+import { FunnelsPage } from './pages/FunnelsPage';
 import { MetricsPage } from './pages/MetricsPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OverviewPage } from './pages/OverviewPage';
@@ -29,6 +30,7 @@ export function App() {
       >
         <Route index element={<OverviewPage />} />
         <Route path="metrics" element={<MetricsPage />} />
+        <Route path="funnels" element={<FunnelsPage />} />
         <Route path="events" element={<EventsPage />} />
         <Route path="events/:eventId" element={<EventDetailPage />} />
         <Route path="people" element={<PersonPage />} />

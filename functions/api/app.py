@@ -12,6 +12,7 @@ from chalicelib import (
     browser_routes,
     dashboard_routes,
     docs_routes,
+    funnel_routes,
     ingest_routes,
     people_routes,
     segment_routes,
@@ -35,6 +36,7 @@ app.register_blueprint(segment_routes.bp)
 app.register_blueprint(browser_routes.bp)
 app.register_blueprint(dashboard_routes.bp)
 app.register_blueprint(people_routes.bp)
+app.register_blueprint(funnel_routes.bp)
 app.register_blueprint(admin_routes.bp)
 app.register_blueprint(alert_routes.bp)
 app.register_blueprint(docs_routes.bp)

@@ -47,6 +47,10 @@ PUBLIC = {("/v1/openapi.json", "GET"), ("/v1/m", "POST")} | {(f"/v1/{c}", "OPTIO
 # a live-feed cursor before every recent event of every partition: A's would all be new to it
 EVERYTHING_RECENT = encode_live_cursor(LiveCursor(datetime.now(UTC), {}))
 WINDOW = urllib.parse.urlencode({"from": iso(NOW - timedelta(hours=1)), "to": iso(NOW + timedelta(hours=1))})
+FUNNEL = urllib.parse.urlencode(
+    [("step", json.dumps({"type": "checkout"}))] * 2
+    + [("start", iso(NOW - timedelta(hours=1))), ("end", iso(NOW + timedelta(hours=1))), ("breakdown", "plan")]
+)
 
 
 @dataclass
@@ -119,6 +123,7 @@ def matrix(a: TenantA) -> list[tuple[str, str, dict[str, Any] | None]]:
         ("GET", f"/v1/metrics/series?types=checkout&interval=1m&{WINDOW}", None),
         ("GET", f"/v1/metrics/summary?{WINDOW}", None),
         ("GET", f"/v1/insights/trend?type=checkout&interval=1h&{WINDOW}", None),
+        ("GET", f"/v1/insights/funnel?{FUNNEL}", None),
         ("GET", "/v1/dead-letters", None),
         ("POST", "/v1/dead-letters/replay", {"ids": [a.letter_id]}),
         ("GET", "/v1/keys", None),
@@ -203,6 +208,10 @@ def test_another_tenant_reaches_nothing_of_tenant_a(
             assert status == 200, text
             points = [point["value"] for series in answer["series"] for point in series["points"]]
             assert set(points) <= {0}, f"A's events reached B's trend: {text[:300]}"
+        elif path.startswith("/v1/insights/funnel"):
+            assert status == 200, text
+            assert [s["count"] for s in answer["steps"]] == [0, 0], f"A's people reached B: {text[:300]}"
+            assert answer["breakdowns"] == [], text
         elif path.startswith("/v1/metrics/summary"):
             assert (status, answer["total"]) == (200, 0), text
         else:

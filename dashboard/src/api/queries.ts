@@ -1,6 +1,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { EventsFilters } from '../lib/eventsFilters';
 import { personQuery, type PersonRef } from '../lib/people';
+import { funnelApiParams, type FunnelQuery } from '../lib/funnelQuery';
 import type { CatalogFilters, DeadLetterFilters } from '../lib/listFilters';
 import { resolveExplorerRange, resolveRange, type RangeSpec } from '../lib/range';
 import { useApi } from './useApi';
@@ -22,6 +23,7 @@ import type {
   EventListResponse,
   PersonEventsResponse,
   PersonProfile,
+  FunnelResponse,
   Interval,
   KeysResponse,
   Metric,
@@ -429,5 +431,17 @@ export function useRedeliver() {
       void queryClient.invalidateQueries({ queryKey: ['webhook-deliveries'] });
       void queryClient.invalidateQueries({ queryKey: ['alert-history'] });
     },
+  });
+}
+
+/** One funnel run; the key holds the relative range, so the same URL asks "up to now" again on a refetch. */
+export function useFunnel(query: FunnelQuery, enabled: boolean) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['insights:funnel', query],
+    // The API takes `step` repeated, which the client's comma-joined arrays cannot express.
+    queryFn: ({ signal }) => api.call<FunnelResponse>(`/v1/insights/funnel?${funnelApiParams(query, Date.now())}`, { signal }),
+    enabled: api.enabled && enabled,
+    placeholderData: keepPreviousData,
   });
 }

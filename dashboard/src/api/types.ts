@@ -430,3 +430,38 @@ export interface LiveEventsResponse {
   has_more: boolean;
   lateness_seconds: number;
 }
+
+// GET /v1/insights/funnel
+export type FilterOp = 'eq' | 'neq' | 'in' | 'contains' | 'is_set' | 'is_not_set' | 'gt' | 'lt';
+
+export interface FunnelFilter {
+  property: string;
+  op: FilterOp;
+  value?: unknown;
+}
+
+export interface FunnelStepResult {
+  type: string;
+  filters: FunnelFilter[];
+  count: number;
+  /** 0..1; null when nobody entered. */
+  conversion_from_first: number | null;
+  conversion_from_previous: number | null;
+  median_seconds_from_previous: number | null;
+}
+
+export interface FunnelBreakdown {
+  /** The first step's property value (null: not set; "$other": every value past the top N). */
+  key: unknown;
+  label: string;
+  steps: FunnelStepResult[];
+}
+
+export interface FunnelResponse {
+  start: IsoTime;
+  end: IsoTime;
+  window_seconds: number;
+  breakdown: string | null;
+  steps: FunnelStepResult[];
+  breakdowns: FunnelBreakdown[];
+}

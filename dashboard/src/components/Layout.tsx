@@ -9,6 +9,7 @@ import { TypeColorsProvider } from './TypeColors';
 const NAV = [
   { to: '/', label: 'Overview', end: true },
   { to: '/metrics', label: 'Metrics' },
+  { to: '/funnels', label: 'Funnels' },
   { to: '/events', label: 'Events' },
   { to: '/catalog', label: 'Catalog' },
   { to: '/alerts', label: 'Alerts' },

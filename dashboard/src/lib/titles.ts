@@ -2,6 +2,7 @@ const APP = 'CustomerSignal';
 
 const SECTIONS: [prefix: string, title: string][] = [
   ['/metrics', 'Metrics'],
+  ['/funnels', 'Funnels'],
   ['/events', 'Events'],
   ['/people', 'Person'],
   ['/catalog', 'Catalog'],

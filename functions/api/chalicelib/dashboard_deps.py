@@ -19,6 +19,7 @@ from customersignal.adapters.key_cache import CachedKeyLookup
 from customersignal.adapters.pg_alert_admin import PostgresDeliveryStore, PostgresEndpointStore, PostgresRuleStore
 from customersignal.adapters.pg_catalog import PostgresCatalogStore
 from customersignal.adapters.pg_explorer import PostgresEventReader
+from customersignal.adapters.pg_funnel import PostgresFunnelReader
 from customersignal.adapters.pg_key_admin import PostgresKeyAdmin
 from customersignal.adapters.pg_letters_view import PostgresDeadLetterStore
 from customersignal.adapters.pg_live_feed import PostgresLiveReader
@@ -47,6 +48,7 @@ class DashboardDeps:
     events: PostgresEventReader
     people: PostgresPeopleReader
     live: PostgresLiveReader
+    funnels: PostgresFunnelReader
     catalog: PostgresCatalogStore
     rollups: PostgresRollupMarks
     letters: PostgresDeadLetterStore
@@ -94,6 +96,7 @@ def get_dashboard_deps() -> DashboardDeps:
         events=PostgresEventReader(db),
         people=PostgresPeopleReader(db),
         live=PostgresLiveReader(db),
+        funnels=PostgresFunnelReader(db),
         catalog=PostgresCatalogStore(db),
         rollups=PostgresRollupMarks(db),
         letters=PostgresDeadLetterStore(db, replayer),

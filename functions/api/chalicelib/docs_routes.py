@@ -11,6 +11,7 @@ from chalicelib.http import RequestContext, edge, json_response
 from customersignal.openapi import INGEST_ROUTES, build_openapi
 from customersignal.openapi_alerts import ALERT_ROUTES
 from customersignal.openapi_dashboard import DASHBOARD_ROUTES
+from customersignal.openapi_funnels import FUNNEL_ROUTES
 from customersignal.openapi_people import PEOPLE_ROUTES
 
 bp = Blueprint(__name__)
@@ -18,7 +19,8 @@ bp = Blueprint(__name__)
 
 @functools.cache
 def openapi_document() -> dict[str, Any]:
-    return build_openapi([*INGEST_ROUTES, *DASHBOARD_ROUTES, *PEOPLE_ROUTES, *ALERT_ROUTES], title="CustomerSignal API")
+    routes = [*INGEST_ROUTES, *DASHBOARD_ROUTES, *PEOPLE_ROUTES, *FUNNEL_ROUTES, *ALERT_ROUTES]
+    return build_openapi(routes, title="CustomerSignal API")
 
 
 @bp.route("/v1/openapi.json", methods=["GET"])

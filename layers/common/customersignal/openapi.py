@@ -72,7 +72,8 @@ _ERRORS: dict[int, tuple[str, str]] = {  # status -> (component name, descriptio
     422: (
         "UnprocessableContent",
         "Well-formed but unusable, or against a rule of the resource: error.code names it (invalid_filter, naming "
-        "filter[i].field; query_too_slow, saying what to do; too_many_rollups; not_numeric) and error.field the field.",
+        "filter[i].field or step[i].filters[j].field; invalid_step; query_too_slow, saying what to do; "
+        "too_many_rollups; not_numeric) and error.field the field.",
     ),
     429: ("TooManyRequests", "The project is over its rate; retry after Retry-After seconds."),
     503: ("ServiceUnavailable", "Kafka (or the key store) is unavailable; nothing was accepted. Retry later."),

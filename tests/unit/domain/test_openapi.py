@@ -11,6 +11,7 @@ from openapi_spec_validator import validate
 from customersignal.openapi import INGEST_ROUTES, RouteDoc, build_openapi
 from customersignal.openapi_alerts import ALERT_ROUTES
 from customersignal.openapi_dashboard import DASHBOARD_ROUTES
+from customersignal.openapi_funnels import FUNNEL_ROUTES
 from customersignal.openapi_people import PEOPLE_ROUTES
 
 pytestmark = pytest.mark.unit
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.unit
 
 @pytest.fixture(scope="module")
 def document() -> dict[str, Any]:
-    return build_openapi([*INGEST_ROUTES, *DASHBOARD_ROUTES, *PEOPLE_ROUTES, *ALERT_ROUTES])
+    return build_openapi([*INGEST_ROUTES, *DASHBOARD_ROUTES, *PEOPLE_ROUTES, *FUNNEL_ROUTES, *ALERT_ROUTES])
 
 
 def _refs(node: object) -> list[str]:
@@ -59,7 +60,7 @@ def test_every_ingest_route_is_documented(document: dict[str, Any]) -> None:
     "route",
     [
         pytest.param(r, id=f"{r.method} {r.path}")
-        for r in [*INGEST_ROUTES, *DASHBOARD_ROUTES, *PEOPLE_ROUTES, *ALERT_ROUTES]
+        for r in [*INGEST_ROUTES, *DASHBOARD_ROUTES, *PEOPLE_ROUTES, *FUNNEL_ROUTES, *ALERT_ROUTES]
     ],
 )
 def test_each_route_has_its_responses_and_security(document: dict[str, Any], route: RouteDoc) -> None:
