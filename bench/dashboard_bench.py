@@ -51,15 +51,16 @@ import redis
 from bench_results import Figure, Run, code_version, load_average
 from dashboard_data import DATABASE, DAYS, TENANTS, TYPES, Dataset, create_dashboard_key, ensure_dataset
 from dashboard_funnel import funnel_case
+from dashboard_people import person_case
 from dashboard_trend import ensure_rollups, trend_cases
 
 from customersignal.adapters.hot_reader import RedisHotReader
 from customersignal.adapters.pg_explorer import PostgresEventReader
 from customersignal.adapters.pg_metrics_read import PostgresMetricsReader
-from customersignal.adapters.pg_people import PostgresPeopleReader, prepared
+from customersignal.adapters.pg_people import prepared
 from customersignal.adapters.pg_tenant import TenantDatabase
 from customersignal.adapters.postgres import connect
-from customersignal.domain import dashboard, metrics_read, people
+from customersignal.domain import dashboard, metrics_read
 from customersignal.domain.explorer import parse_event_filter
 from customersignal.domain.query_params import QueryParams
 from customersignal.domain.timeseries import SeriesPlan, SeriesQuery, parse_series_query, plan_series
@@ -76,8 +77,7 @@ DEEP_PAGE = 20  # next_cursor followed this many times; the page it leads to is 
 # 12-15 belong to integration-test modules (test_pipeline_e2e, dashboard fixture, test_aggregator_kill,
 # test_pipeline_cli), which flush them; the bench must not collide with a test run.
 REDIS_DB = 11
-SERIES_GOAL_MS, EXPLORER_GOAL_MS, PERSON_GOAL_MS = 100.0, 150.0, 50.0
-PERSON_ANONYMOUS_IDS = 3  # linked to the timed person, so the timeline reads its anonymous branch too
+SERIES_GOAL_MS, EXPLORER_GOAL_MS = 100.0, 150.0
 BREAKDOWN_ROUNDS = 11
 
 
@@ -482,51 +482,6 @@ def busiest_user(fx: Fixtures, start: datetime, end: datetime) -> str:
     return user
 
 
-def person_case(fx: Fixtures) -> Case:
-    """A person's timeline, first page: the user with the most events of all time, with anonymous ids linked."""
-    user = linked_person(fx)
-    params = {"user_id": user, "limit": str(PAGE_LIMIT)}
-    query, after, limit = people.parse_person_page(QueryParams(params))  # as the route parses them
-
-    def adapter(db: TenantDatabase) -> object:
-        return people.person_events(fx.tenant, query, after, limit, PostgresPeopleReader(db))
-
-    statements = fx.capture(adapter)  # the identity lookup, then the timeline, each in its own transaction
-    baselines = [fx.raw_sql(statement) for statement in statements]
-    fx.client.get_ok("/v1/people/events", params)
-    return Case(
-        "a person's timeline, first page",
-        PERSON_GOAL_MS,
-        lambda: fx.client.get("/v1/people/events", params),
-        {"adapter": lambda: adapter(fx.tenant_db), "SQL": lambda: [run() for run in baselines]},
-    )
-
-
-def linked_person(fx: Fixtures) -> str:
-    """The busiest user of the bench tenant, with ``PERSON_ANONYMOUS_IDS`` anonymous ids of the data set linked
-    to them in person_aliases (the generator makes none; linking is idempotent, so reruns change nothing)."""
-    db = connect(fx.dataset.settings)
-    try:
-        user: str = db.run(
-            "SELECT user_id FROM events WHERE tenant_id = :t AND user_id IS NOT NULL"
-            " GROUP BY user_id ORDER BY count(*) DESC, user_id LIMIT 1",
-            t=fx.tenant,
-        )[0][0]
-        db.run(
-            "INSERT INTO person_aliases (tenant_id, anonymous_id, user_id, linked_at)"
-            " SELECT :t, anonymous_id, :u, min(occurred_at) FROM events"
-            " WHERE tenant_id = :t AND anonymous_id IS NOT NULL AND user_id IS NULL"
-            " GROUP BY anonymous_id ORDER BY anonymous_id LIMIT :n"
-            " ON CONFLICT (tenant_id, anonymous_id) DO NOTHING",
-            t=fx.tenant,
-            u=user,
-            n=PERSON_ANONYMOUS_IDS,
-        )
-    finally:
-        db.close()
-    return user
-
-
 def follow_cursor(client: Client, params: dict[str, str], pages: int) -> str:
     cursor: str | None = None
     for _ in range(pages):
@@ -704,7 +659,7 @@ def main() -> int:
         print(f"API on port {port} (pid {process.pid}, log {log.name}); measuring ...", flush=True)
         fx = Fixtures(dataset, client, tenant_db, RedisHotReader(hot_client))
         series = [series_case(fx, spec) for spec in SERIES]
-        cases = [case for case, _ in series] + explorer_cases(fx) + [person_case(fx)] + trend_cases(fx, Case)
+        cases = [case for case, _ in series] + explorer_cases(fx) + [person_case(fx, Case)] + trend_cases(fx, Case)
         cases.append(funnel_case(fx, Case))
         for case in cases:
             case.run()
