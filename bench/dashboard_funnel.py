@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
+
+from dashboard_fixtures import BenchFixtures
 
 from customersignal.adapters.pg_funnel import PostgresFunnelReader
 from customersignal.adapters.pg_tenant import TenantDatabase
@@ -25,25 +27,7 @@ STEP_RANKS = (0, 5, 20)
 WINDOW_S = 7 * 86_400
 
 
-class FunnelFixtures(Protocol):
-    """What dashboard_bench.Fixtures offers (kept structural: that module imports this one)."""
-
-    @property
-    def tenant(self) -> Any: ...
-
-    @property
-    def dataset(self) -> Any: ...
-
-    @property
-    def client(self) -> Any: ...
-
-    @property
-    def tenant_db(self) -> TenantDatabase: ...
-
-    def capture(self, call: Callable[[TenantDatabase], object]) -> list[Any]: ...
-
-
-def funnel_params(fx: FunnelFixtures) -> list[tuple[str, str]]:
+def funnel_params(fx: BenchFixtures) -> list[tuple[str, str]]:
     end = fx.dataset.anchor
     steps = [("step", json.dumps({"type": fx.dataset.types[rank]})) for rank in STEP_RANKS]
     start = (end - timedelta(days=30)).astimezone(UTC).isoformat().replace("+00:00", "Z")
@@ -51,7 +35,7 @@ def funnel_params(fx: FunnelFixtures) -> list[tuple[str, str]]:
             ("window", str(WINDOW_S))]  # fmt: skip
 
 
-def funnel_case(fx: FunnelFixtures, case: Callable[..., Any]) -> Any:
+def funnel_case(fx: BenchFixtures, case: Callable[..., Any]) -> Any:
     """``case`` is dashboard_bench.Case: (name, goal, api, baselines, status)."""
     params = funnel_params(fx)
     query = funnel.parse_funnel_query(

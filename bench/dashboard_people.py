@@ -4,7 +4,9 @@ GET /v1/people/events beside the adapter in-process and its statements run direc
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
+
+from dashboard_fixtures import BenchFixtures
 
 from customersignal.adapters.pg_people import PostgresPeopleReader
 from customersignal.adapters.pg_tenant import TenantDatabase
@@ -17,27 +19,7 @@ PAGE_LIMIT = 50
 PERSON_ANONYMOUS_IDS = 3  # linked to the timed person, so the timeline reads its anonymous branch too
 
 
-class PeopleFixtures(Protocol):
-    """What dashboard_bench.Fixtures offers (structural: that module imports this one)."""
-
-    @property
-    def tenant(self) -> Any: ...
-
-    @property
-    def dataset(self) -> Any: ...
-
-    @property
-    def client(self) -> Any: ...
-
-    @property
-    def tenant_db(self) -> TenantDatabase: ...
-
-    def capture(self, call: Callable[[TenantDatabase], object]) -> list[Any]: ...
-
-    def raw_sql(self, statement: Any) -> Callable[[], object]: ...
-
-
-def person_case(fx: PeopleFixtures, case: Callable[..., Any]) -> Any:
+def person_case(fx: BenchFixtures, case: Callable[..., Any]) -> Any:
     """A person's timeline, first page: the user with the most events of all time, with anonymous ids linked.
     ``case`` is dashboard_bench.Case: (name, goal, api, baselines)."""
     user = linked_person(fx)
@@ -58,7 +40,7 @@ def person_case(fx: PeopleFixtures, case: Callable[..., Any]) -> Any:
     )
 
 
-def linked_person(fx: PeopleFixtures) -> str:
+def linked_person(fx: BenchFixtures) -> str:
     """The busiest user of the bench tenant, with ``PERSON_ANONYMOUS_IDS`` anonymous ids of the data set linked
     to them in person_aliases (the generator makes none; linking is idempotent, so reruns change nothing)."""
     db = connect(fx.dataset.settings)

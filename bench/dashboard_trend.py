@@ -17,10 +17,11 @@ import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 import pg8000.native
+from dashboard_fixtures import BenchFixtures
 
 from customersignal.adapters.pg_rollup_backfill import backfill_rollups
 from customersignal.adapters.pg_tenant import TenantDatabase
@@ -31,24 +32,6 @@ from customersignal.domain.query_params import QueryParams
 TREND_GOAL_MS = 300.0
 MARKS = (("plan", "dimension"), ("amount", "dimension"), ("amount", "measure"))
 STATE_KEY = "rollups:v1"
-
-
-class TrendFixtures(Protocol):
-    """What dashboard_bench.Fixtures offers (structural: that module imports this one)."""
-
-    @property
-    def tenant(self) -> Any: ...
-
-    @property
-    def dataset(self) -> Any: ...
-
-    @property
-    def client(self) -> Any: ...
-
-    @property
-    def tenant_db(self) -> TenantDatabase: ...
-
-    def capture(self, call: Callable[[TenantDatabase], object]) -> list[Any]: ...
 
 
 def ensure_rollups(db: pg8000.native.Connection, tenant: Any, event_type: str, anchor: datetime) -> None:
@@ -82,14 +65,14 @@ def ensure_rollups(db: pg8000.native.Connection, tenant: Any, event_type: str, a
     print(f"  {rows:,} rollup rows in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def trend_params(fx: TrendFixtures, extra: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def trend_params(fx: BenchFixtures, extra: list[tuple[str, str]]) -> list[tuple[str, str]]:
     end = fx.dataset.anchor
     start = end - timedelta(days=30)
     span = [("start", _iso(start)), ("end", _iso(end))]
     return [("type", fx.dataset.types[0]), *span, *extra]
 
 
-def trend_cases(fx: TrendFixtures, case: Callable[..., Any]) -> list[Any]:
+def trend_cases(fx: BenchFixtures, case: Callable[..., Any]) -> list[Any]:
     """``case`` is dashboard_bench.Case: (name, goal, api, baselines, status)."""
     pro = json.dumps({"property": "plan", "op": "eq", "value": "pro"})
     variants = [
@@ -109,7 +92,7 @@ def trend_cases(fx: TrendFixtures, case: Callable[..., Any]) -> list[Any]:
     return [trend_case(fx, case, name, trend_params(fx, extra)) for name, extra in variants]
 
 
-def trend_case(fx: TrendFixtures, case: Callable[..., Any], name: str, params: list[tuple[str, str]]) -> Any:
+def trend_case(fx: BenchFixtures, case: Callable[..., Any], name: str, params: list[tuple[str, str]]) -> Any:
     query = trend.parse_trend_query(QueryParams(dict(params)), [v for k, v in params if k == "filter"])
 
     def adapter(db: TenantDatabase) -> object:
