@@ -147,6 +147,33 @@ describe('the previous period', () => {
     await waitFor(() => expect(JSON.parse(screen.getByTestId('metrics-chart').dataset.previous ?? '')).toEqual([[1, 2, 3]]));
     expect(calls.some((c) => c.path === '/v1/metrics/series' && c.query.get('from') === '2026-12-06T21:00:00Z' && c.query.get('to') === '2026-12-07T00:00:00Z')).toBe(true);
   });
+
+  it("works on the Overview's last hour, kept in its URL", async () => {
+    const summary = (c: Call) =>
+      c.path === '/v1/metrics/summary'
+        ? { status: 200, body: { from: 'x', to: 'y', previous_from: 'x', previous_to: 'y', total: 3, previous_total: 1, change_pct: 200, event_types_seen: 1, unique_users_in_range: 1, top_types: [{ event_type: 'checkout', count: 3, previous_count: 1, change_pct: 200 }], freshness: { complete_up_to: null, lag_seconds: null } } }
+        : undefined;
+    const series = (c: Call) => {
+      if (c.path !== '/v1/metrics/series') return undefined;
+      const from = Date.parse(c.query.get('from') ?? '');
+      const to = Date.parse(c.query.get('to') ?? '');
+      const step = c.query.get('interval') === '1m' ? 60_000 : 3_600_000;
+      const buckets = Array.from({ length: Math.round((to - from) / step) }, (_, i) => Math.floor(from / step) * step + i * step);
+      // the hour before now answers 2 a minute, the last hour 7
+      const v = buckets.map(() => (to < Date.now() - 30 * 60_000 ? 2 : 7));
+      return { status: 200, body: { metric: 'count', interval: c.query.get('interval'), tz: 'UTC', from: 'x', to: 'y', buckets_ms: buckets, series: [{ event_type: 'checkout', v }], freshness: { complete_up_to: null, lag_seconds: null }, sources: { hot_from: null } } };
+    };
+    const calls = stubApi(admin, noAlerts, catalog, summary, series);
+    renderApp('/?compare=previous');
+    await waitFor(() => {
+      const previous = JSON.parse(screen.getByTestId('overview-chart').dataset.previous ?? '[]') as (number | null)[][];
+      expect(previous[0]?.filter((v) => v === 2).length).toBeGreaterThan(55);
+    });
+    const shifted = calls.filter((c) => c.path === '/v1/metrics/series' && c.query.get('interval') === '1m').map((c) => Date.parse(c.query.get('to') ?? '') - Date.parse(c.query.get('from') ?? ''));
+    expect(new Set(shifted)).toEqual(new Set([3_600_000]));
+    fireEvent.click(screen.getByTestId('chart-compare'));
+    await waitFor(() => expect(JSON.parse(screen.getByTestId('overview-chart').dataset.previous ?? '')).toEqual([null]));
+  });
 });
 
 describe('rollup marks in the catalog', () => {
