@@ -22,24 +22,26 @@ export function MetricsPage() {
   const updateTypes = (patch: Partial<MetricsFilters>) => setParams(serialiseMetricsFilters({ ...filters, ...patch }), { replace: true });
   const updateInsight = (patch: Partial<InsightQuery>) => setParams(serialiseInsightQuery({ ...query, ...patch }), { replace: true });
 
+  const switcher = (
+    <div className="view-switch" role="tablist" aria-label="Metrics view">
+      {VIEWS.map((v) => (
+        <button
+          key={v.value}
+          type="button"
+          role="tab"
+          aria-selected={view === v.value}
+          className={`chip-button${view === v.value ? ' active' : ''}`}
+          onClick={() => view !== v.value && setParams(switchView(v.value, filters, query))}
+          data-testid={`metrics-view-${v.value}`}
+        >
+          {v.label}
+        </button>
+      ))}
+    </div>
+  );
   return (
     <div className="page">
-      <div className="view-switch" role="tablist" aria-label="Metrics view">
-        {VIEWS.map((v) => (
-          <button
-            key={v.value}
-            type="button"
-            role="tab"
-            aria-selected={view === v.value}
-            className={`chip-button${view === v.value ? ' active' : ''}`}
-            onClick={() => view !== v.value && setParams(switchView(v.value, filters, query))}
-            data-testid={`metrics-view-${v.value}`}
-          >
-            {v.label}
-          </button>
-        ))}
-      </div>
-      {view === 'insight' ? <InsightView query={query} update={updateInsight} /> : <TypesView filters={filters} update={updateTypes} />}
+      {view === 'insight' ? <InsightView query={query} update={updateInsight} switcher={switcher} /> : <TypesView filters={filters} update={updateTypes} switcher={switcher} />}
     </div>
   );
 }

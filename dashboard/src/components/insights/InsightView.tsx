@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import { ApiError } from '../../api/client';
 import { useTrend } from '../../api/insightQueries';
 import { useAllEventTypes, useCatalogItem } from '../../api/queries';
@@ -9,7 +9,7 @@ import { InsightControls } from './InsightControls';
 import { InsightResult } from './InsightResult';
 
 /** Metrics' insight view: one event type, measured, broken down and filtered (GET /v1/insights/trend). */
-export function InsightView({ query, update }: { query: InsightQuery; update: (patch: Partial<InsightQuery>) => void }) {
+export function InsightView({ query, update, switcher }: { query: InsightQuery; update: (patch: Partial<InsightQuery>) => void; switcher: ReactNode }) {
   const catalog = useAllEventTypes();
   const typeOptions = useMemo(() => (catalog.data?.event_types ?? []).map((t) => t.name), [catalog.data]);
   const detail = useCatalogItem(query.type, query.type !== '');
@@ -24,6 +24,7 @@ export function InsightView({ query, update }: { query: InsightQuery; update: (p
     <>
       <div className="page-head">
         <h1>Metrics</h1>
+        {switcher}
       </div>
       <InsightControls query={query} onChange={update} typeOptions={typeOptions} properties={detail.data?.properties} errorField={errorField} />
       {missing !== null ? (

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import { useAllEventTypes, useSeries } from '../../api/queries';
 import type { SeriesResponse } from '../../api/types';
 import { seriesPartialFrom } from '../../lib/buckets';
@@ -17,7 +17,7 @@ import { SeriesTable } from './SeriesTable';
 const PREVIOUS_REFRESH_MS = 60_000;
 
 /** Metrics' first view: counts or unique users of up to 20 event types, one line each. */
-export function TypesView({ filters, update }: { filters: MetricsFilters; update: (patch: Partial<MetricsFilters>) => void }) {
+export function TypesView({ filters, update, switcher }: { filters: MetricsFilters; update: (patch: Partial<MetricsFilters>) => void; switcher: ReactNode }) {
   const catalog = useAllEventTypes();
   const typeOptions = useMemo(() => (catalog.data?.event_types ?? []).map((t) => t.name), [catalog.data]);
 
@@ -43,6 +43,7 @@ export function TypesView({ filters, update }: { filters: MetricsFilters; update
     <>
       <div className="page-head">
         <h1>Metrics</h1>
+        {switcher}
         {series.data && <Freshness freshness={series.data.freshness} tz={filters.tz} fetching={series.isFetching} updatedAt={series.dataUpdatedAt} />}
       </div>
       <MetricsControls filters={filters} onChange={update} typeOptions={typeOptions} />
