@@ -107,7 +107,14 @@ async function buildBreakdown(page) {
   await page.getByTestId('chart-compare').check();
   await page.locator('[data-testid="insight-chart"][data-previous="true"][data-state="drawn"]').waitFor({ timeout: ms(20_000) }).catch(() => fail('the previous period was not drawn'));
   check(new URL(page.url()).searchParams.get('compare') === 'previous', 'the comparison is not in the URL');
-  passed('the previous period is drawn (dotted) and kept in the URL');
+  const over = await page.locator('[data-testid="insight-chart"] .u-over').boundingBox();
+  check(over, 'the insight chart has no plot area');
+  await page.mouse.move(over.x + over.width * 0.5, over.y + over.height / 2);
+  const tip = page.getByTestId('chart-tooltip');
+  await tip.waitFor({ state: 'visible', timeout: ms(5_000) }).catch(() => fail('no tooltip on the insight chart'));
+  const tipText = (await tip.innerText()).replace(/\s+/g, ' ');
+  check(tipText.includes('previous'), `the tooltip does not show the previous period: "${tipText}"`);
+  passed(`the previous period is drawn (dotted), kept in the URL, and in the tooltip: "${tipText.slice(0, 80)}…"`);
   await screenshot(page, 'insight-breakdown.png');
   return readChart(page);
 }
