@@ -1,7 +1,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { trendRequest, type InsightQuery } from '../lib/insightQuery';
 import { useApi } from './useApi';
-import type { PropertyRollup, RollupMarks, TrendResponse } from './types';
+import type { CatalogDetail, RollupAnswer, RollupMarks, TrendResponse } from './types';
 
 /**
  * GET /v1/insights/trend. `shiftMs` asks for the range that far back (the previous period); the key
@@ -19,16 +19,23 @@ export function useTrend(query: InsightQuery, options: { refetchMs: number | fal
   });
 }
 
-/** PUT /v1/catalog/{name}/properties/{property}/rollup; the type's detail is then read again. */
+/**
+ * PUT /v1/catalog/{name}/properties/{property}/rollup. The answer's state goes into the cached detail at
+ * once (the box does not flick back while the detail is read again), then the detail is read again.
+ */
 export function useSetRollup(name: string) {
   const api = useApi();
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: ({ property, marks }: { property: string; marks: RollupMarks }) =>
-      api.call<PropertyRollup>(`/v1/catalog/${encodeURIComponent(name)}/properties/${encodeURIComponent(property)}/rollup`, {
+      api.call<RollupAnswer>(`/v1/catalog/${encodeURIComponent(name)}/properties/${encodeURIComponent(property)}/rollup`, {
         method: 'PUT',
         body: marks,
       }),
+    onSuccess: (answer) =>
+      queryClient.setQueryData<CatalogDetail>(['catalog-item', name], (old) =>
+        old && { ...old, properties: old.properties.map((p) => (p.name === answer.property ? { ...p, rollup: answer.rollup } : p)) },
+      ),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['catalog-item', name] }),
   });
 }

@@ -523,3 +523,10 @@ export interface RollupMarks {
   dimension: boolean;
   measure: boolean;
 }
+
+/** PUT /v1/catalog/{name}/properties/{property}/rollup's answer. */
+export interface RollupAnswer {
+  event_type: string;
+  property: string;
+  rollup: PropertyRollup;
+}

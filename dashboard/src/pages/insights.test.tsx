@@ -3,7 +3,7 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderApp, stubApi, type Call } from '../test/api';
-import { admin, catalog, noAlerts, refusedFilter, trend } from '../test/insightFixtures';
+import { admin, catalog, CHECKOUT, noAlerts, refusedFilter, trend } from '../test/insightFixtures';
 
 // uPlot draws on a canvas, which jsdom has not got: the chart itself is checked in Chromium (tests/e2e).
 vi.mock('../components/Chart', () => ({
@@ -191,6 +191,29 @@ describe('rollup marks in the catalog', () => {
     expect((within(row('amount')).getByTestId('rollup-measure') as HTMLInputElement).disabled).toBe(false);
   });
 
+  it("shows a new mark's state once the API has it", async () => {
+    const backfilling = { active_from: '2026-12-07T21:00:05Z', backfilled_at: null, capped_at: null };
+    let detail = CHECKOUT;
+    const marked = (c: Call) => {
+      if (c.method === 'PUT' && c.path === '/v1/catalog/checkout/properties/amount/rollup') {
+        const rollup = { dimension: backfilling, measure: CHECKOUT.properties[1]?.rollup?.measure ?? null };
+        detail = { ...CHECKOUT, properties: CHECKOUT.properties.map((p) => (p.name === 'amount' ? { ...p, rollup } : p)) };
+        return { status: 200, body: { event_type: 'checkout', property: 'amount', rollup } };
+      }
+      return c.path === '/v1/catalog/checkout' ? { status: 200, body: detail } : undefined;
+    };
+    stubApi(admin, noAlerts, marked, catalog);
+    renderApp('/catalog/checkout');
+    await screen.findByTestId('catalog-properties');
+    const amount = screen.getAllByTestId('catalog-property').find((r) => r.dataset.name === 'amount') as HTMLElement;
+    const box = within(amount).getByTestId('rollup-dimension') as HTMLInputElement;
+    await waitFor(() => expect(box.disabled).toBe(false));
+    expect(within(amount).queryByTestId('rollup-dimension-status')).toBeNull();
+    fireEvent.click(box);
+    await waitFor(() => expect(within(amount).getByTestId('rollup-dimension-status').textContent).toContain('backfilling…'));
+    expect(box.checked).toBe(true);
+  });
+
   it('sends both marks on a change, and shows a cap refusal under the row', async () => {
     const put = (c: Call) =>
       c.method === 'PUT' ? { status: 422, body: { error: { code: 'too_many_rollups', message: 'checkout already has 5 breakdown dimensions', field: 'dimension' }, request_id: 'r', trace_id: 't' } } : undefined;
@@ -207,5 +230,7 @@ describe('rollup marks in the catalog', () => {
     const sent = calls.find((c) => c.method === 'PUT');
     expect(sent?.path).toBe('/v1/catalog/checkout/properties/amount/rollup');
     expect(sent?.body).toEqual({ dimension: true, measure: true });
+    // refused: the box shows the stored state again
+    expect(box.checked).toBe(false);
   });
 });

@@ -28,10 +28,12 @@ export function RollupToggles({ typeName, property, tz, canEdit }: { typeName: s
   const setRollup = useSetRollup(typeName);
   const rollup = property.rollup;
   if (!rollup) return <td colSpan={2} className="muted small">—</td>;
-  const marks: RollupMarks = { dimension: rollup.dimension !== null, measure: rollup.measure !== null };
-  const numeric = isNumeric(property);
+  const saved: RollupMarks = { dimension: rollup.dimension !== null, measure: rollup.measure !== null };
   const busy = setRollup.isPending;
-  const put = (patch: Partial<RollupMarks>) => setRollup.mutate({ property: property.name, marks: { ...marks, ...patch } });
+  // While the PUT is on its way the boxes show what was asked, not the state before it.
+  const marks = busy ? setRollup.variables.marks : saved;
+  const numeric = isNumeric(property);
+  const put = (patch: Partial<RollupMarks>) => setRollup.mutate({ property: property.name, marks: { ...saved, ...patch } });
   return (
     <>
       <td>
