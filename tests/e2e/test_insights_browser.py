@@ -14,27 +14,19 @@ from pathlib import Path
 import pytest
 
 from customersignal.domain.auth import Scope
-from customersignal.local.template import api_routes, load_template
 from customersignal.settings import PlatformSettings
 from tests.fixtures.api import ApiServer
 from tests.fixtures.pipeline import redis_url_for, running_esm
 from tests.fixtures.services import ROOT
 from tests.support.waits import time_scale
 
-TREND_ROUTE = "/v1/insights/trend"
 DIST = ROOT / "dashboard" / "dist"
 SCRIPT = ROOT / "dashboard" / "e2e" / "insights.e2e.mjs"
 ARTIFACTS = ROOT / "test-artifacts" / "insights-e2e"
 E2E_REDIS_DB = 12
 
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(
-        (TREND_ROUTE, "GET") not in api_routes(load_template(ROOT / "template.yaml"), "ApiFunction"),
-        reason=f"GET {TREND_ROUTE} is not in template.yaml yet (the insights API engineer's route): the walk needs it",
-    ),
-]
+pytestmark = pytest.mark.integration
 
 
 def test_a_breakdown_chart_shared_by_its_url_opens_the_same(
