@@ -2,7 +2,7 @@
 // Issue 18: the Metrics page's insight builder, the previous period, and the catalog's rollup marks.
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { renderApp, stubApi, type Call } from '../test/api';
+import { apiError, renderApp, stubApi, type Call } from '../test/api';
 import { admin, catalog, CHECKOUT, noAlerts, refusedFilter, trend } from '../test/insightFixtures';
 
 // uPlot draws on a canvas, which jsdom has not got: the chart itself is checked in Chromium (tests/e2e).
@@ -107,6 +107,25 @@ describe('the insight builder', () => {
     expect(screen.getByTestId('insight-advice-message').textContent).toBe("'filter[0].value' must be a number for 'gt'");
     expect(advice.dataset.field).toBe('filter[0].value');
     await waitFor(() => expect(screen.getByTestId('insight-filter').getAttribute('aria-invalid')).toBe('true'));
+  });
+
+  it('marks the control a slow raw scan names (422 query_too_slow), and a 400 naming a parameter', async () => {
+    const slow = (c: Call) =>
+      c.path === '/v1/insights/trend' && c.query.get('breakdown') === 'session'
+        ? apiError(422, 'query_too_slow', "scanning the raw events took over 8 s: mark 'session' as a dimension of 'checkout'", 'breakdown')
+        : c.path === '/v1/insights/trend' && c.query.get('interval') === '1m'
+          ? apiError(400, 'too_many_points', 'coarsen the interval', 'interval')
+          : undefined;
+    stubApi(admin, noAlerts, catalog, slow, trend);
+    renderApp(`/metrics?view=insight&type=checkout&breakdown=session&${RANGE}`);
+    expect((await screen.findByTestId('insight-advice-message')).textContent).toContain("mark 'session' as a dimension");
+    await waitFor(() => expect(screen.getByTestId('insight-breakdown').getAttribute('aria-invalid')).toBe('true'));
+    fireEvent.change(screen.getByTestId('insight-breakdown'), { target: { value: 'plan' } });
+    await screen.findByTestId('insight-chart');
+    expect(screen.queryByTestId('insight-advice')).toBeNull();
+    fireEvent.change(screen.getByTestId('insight-interval'), { target: { value: '1m' } });
+    await waitFor(() => expect(screen.getByTestId('insight-advice').dataset.field).toBe('interval'));
+    expect(screen.getByTestId('insight-interval').getAttribute('aria-invalid')).toBe('true');
   });
 
   it('carries the type, range and zone over from the types chart, and back', async () => {

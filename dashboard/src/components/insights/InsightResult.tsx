@@ -40,7 +40,15 @@ function SourceNote({ data }: { data: TrendResponse }) {
   );
 }
 
-/** What the API said about a query it will not answer (422), beside the builder that can fix it. */
+/**
+ * A query the API will not answer as asked: a 422 (a bad filter, a raw scan past its time limit) or a
+ * 400 naming a parameter (too many points). Its words go beside the builder that can fix it.
+ */
+export function isAdvice(error: unknown): error is ApiError {
+  return error instanceof ApiError && (error.status === 422 || (error.status === 400 && error.field !== null));
+}
+
+/** What the API said, with the field it names. */
 function Advice({ error }: { error: ApiError }) {
   return (
     <div className="state state-error" role="alert" data-testid="insight-advice" data-field={error.field ?? ''}>
@@ -82,7 +90,7 @@ export function InsightResult({ query, onCompare }: { query: InsightQuery; onCom
   const colors = useMemo(() => (query.breakdown && chart ? breakdownColors(chart.lines) : null), [query.breakdown, chart]);
 
   if (trend.data === undefined || chart === null) {
-    if (trend.error instanceof ApiError && trend.error.status === 422) return <Advice error={trend.error} />;
+    if (isAdvice(trend.error)) return <Advice error={trend.error} />;
     if (trend.isError) return <ErrorView error={trend.error} />;
     return <LoadingView label="Asking for the insight…" />;
   }
@@ -103,7 +111,7 @@ export function InsightResult({ query, onCompare }: { query: InsightQuery; onCom
   );
   return (
     <>
-      {trend.error instanceof ApiError && trend.error.status === 422 ? <Advice error={trend.error} /> : trend.isError && <StaleBanner error={trend.error} />}
+      {isAdvice(trend.error) ? <Advice error={trend.error} /> : trend.isError && <StaleBanner error={trend.error} />}
       <section className="card" data-testid="insight-result" data-fetching={trend.isFetching}>
         <div className="section-head">
           <h2 data-testid="insight-caption">{caption(query)}</h2>

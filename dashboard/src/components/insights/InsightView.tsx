@@ -1,12 +1,11 @@
 import { useMemo, type ReactNode } from 'react';
-import { ApiError } from '../../api/client';
 import { useTrend } from '../../api/insightQueries';
 import { useAllEventTypes, useCatalogItem } from '../../api/queries';
 import { missingPart, type InsightQuery } from '../../lib/insightQuery';
 import { resolveRange, validateSeriesRange } from '../../lib/range';
 import { EmptyView } from '../StateViews';
 import { InsightControls } from './InsightControls';
-import { InsightResult } from './InsightResult';
+import { InsightResult, isAdvice } from './InsightResult';
 
 /** Metrics' insight view: one event type, measured, broken down and filtered (GET /v1/insights/trend). */
 export function InsightView({ query, update, switcher }: { query: InsightQuery; update: (patch: Partial<InsightQuery>) => void; switcher: ReactNode }) {
@@ -18,7 +17,7 @@ export function InsightView({ query, update, switcher }: { query: InsightQuery; 
   const invalid = validateSeriesRange(query.interval, fromMs, toMs);
   // The same cached query InsightResult runs: its 422 names the control to mark.
   const trend = useTrend(query, { refetchMs: false, enabled: false });
-  const errorField = trend.error instanceof ApiError && trend.error.status === 422 ? trend.error.field : null;
+  const errorField = isAdvice(trend.error) ? trend.error.field : null;
 
   return (
     <>
