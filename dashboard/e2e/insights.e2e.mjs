@@ -104,7 +104,8 @@ async function buildBreakdown(page) {
   );
   passed(`built "${seen.caption}": lines ${seen.legend.join(', ')} with totals ${JSON.stringify(seen.totals)} (${await page.getByTestId('insight-source').innerText()})`);
 
-  await page.getByTestId('chart-compare').check();
+  // click, not check(): the box follows the URL, which a router navigation updates a moment later
+  await page.getByTestId('chart-compare').click();
   await page.locator('[data-testid="insight-chart"][data-previous="true"][data-state="drawn"]').waitFor({ timeout: ms(20_000) }).catch(() => fail('the previous period was not drawn'));
   check(new URL(page.url()).searchParams.get('compare') === 'previous', 'the comparison is not in the URL');
   const over = await page.locator('[data-testid="insight-chart"] .u-over').boundingBox();
