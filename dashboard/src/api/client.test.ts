@@ -9,6 +9,13 @@ describe('buildQuery', () => {
     expect(buildQuery({})).toBe('');
     expect(buildQuery(undefined)).toBe('');
   });
+
+  it('sends a repeated parameter once per value, in order, and not at all when empty', () => {
+    const filters = ['{"property":"plan","op":"eq","value":"pro"}', '{"property":"n","op":"gt","value":1}'];
+    const qs = new URLSearchParams(buildQuery({ type: 'checkout', filter: { repeated: filters } }).slice(1));
+    expect(qs.getAll('filter')).toEqual(filters);
+    expect(buildQuery({ filter: { repeated: [] } })).toBe('');
+  });
 });
 
 describe('errorFromResponse', () => {

@@ -34,7 +34,12 @@ export class ApiError extends Error {
   }
 }
 
-export type QueryValue = string | number | boolean | null | undefined | readonly string[];
+/** A parameter sent once per value (`filter=a&filter=b`), where a plain array is comma-separated. */
+export interface Repeated {
+  readonly repeated: readonly string[];
+}
+
+export type QueryValue = string | number | boolean | null | undefined | readonly string[] | Repeated;
 
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -51,6 +56,8 @@ export function buildQuery(query: Record<string, QueryValue> | undefined): strin
     if (value === null || value === undefined || value === '') continue;
     if (Array.isArray(value)) {
       if (value.length > 0) params.set(name, value.join(','));
+    } else if (typeof value === 'object') {
+      for (const one of (value as Repeated).repeated) params.append(name, one);
     } else {
       params.set(name, String(value));
     }

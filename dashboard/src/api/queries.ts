@@ -4,6 +4,7 @@ import { personQuery, type PersonRef } from '../lib/people';
 import { funnelApiParams, type FunnelQuery } from '../lib/funnelQuery';
 import type { CatalogFilters, DeadLetterFilters } from '../lib/listFilters';
 import { resolveExplorerRange, resolveRange, type RangeSpec } from '../lib/range';
+import { isoUtc } from '../lib/time';
 import { useApi } from './useApi';
 import { ALERTS_REFRESH_MS } from '../lib/alerts';
 import type {
@@ -78,12 +79,15 @@ export interface SeriesParams {
   tz: string;
 }
 
-export function useSeries(params: SeriesParams, options: { refetchMs: number | false; enabled?: boolean }) {
+/** `shiftMs` asks for the range that far back: the previous period of a comparison (lib/previousPeriod.ts). */
+export function useSeries(params: SeriesParams, options: { refetchMs: number | false; enabled?: boolean; shiftMs?: number }) {
   const api = useApi();
+  const shiftMs = options.shiftMs ?? 0;
   return useQuery({
-    queryKey: ['series', params],
+    queryKey: shiftMs === 0 ? ['series', params] : ['series', params, shiftMs],
     queryFn: ({ signal }) => {
-      const { from, to } = resolveRange(params.range, Date.now());
+      const { fromMs, toMs } = resolveRange(params.range, Date.now());
+      const [from, to] = [isoUtc(fromMs - shiftMs), isoUtc(toMs - shiftMs)];
       const { types, metric, interval, tz } = params;
       return api.call<SeriesResponse>('/v1/metrics/series', { query: { types, metric, interval, from, to, tz }, signal });
     },
@@ -174,12 +178,12 @@ export function useAllEventTypes() {
   return useCatalog(ALL_CATALOG);
 }
 
-export function useCatalogItem(name: string) {
+export function useCatalogItem(name: string, enabled = true) {
   const api = useApi();
   return useQuery({
     queryKey: ['catalog-item', name],
     queryFn: ({ signal }) => api.call<CatalogDetail>(`/v1/catalog/${encodeURIComponent(name)}`, { signal }),
-    enabled: api.enabled,
+    enabled: api.enabled && enabled,
   });
 }
 

@@ -135,6 +135,8 @@ export interface CatalogProperty {
   types: string[];
   first_seen_at: IsoTime;
   last_seen_at: IsoTime;
+  /** Which rollups the property feeds (issue 18); absent from an API that predates them. */
+  rollup?: PropertyRollup;
 }
 
 export interface CatalogDetail extends CatalogItem {
@@ -464,4 +466,67 @@ export interface FunnelResponse {
   breakdown: string | null;
   steps: FunnelStepResult[];
   breakdowns: FunnelBreakdown[];
+}
+
+// Issue 18: insights (docs/insights.md)
+export type InsightMeasure = 'count' | 'unique_users' | 'sum' | 'avg' | 'min' | 'max';
+export type JsonScalar = string | number | boolean | null;
+
+/** One property condition; `value` is absent for is_set / is_not_set, an array for `in`. */
+export interface PropertyFilter {
+  property: string;
+  op: FilterOp;
+  value?: JsonScalar | JsonScalar[];
+}
+
+// GET /v1/insights/trend
+export interface TrendPoint {
+  bucket_start: IsoTime;
+  /** null: avg/min/max of a bucket with no value. */
+  value: number | null;
+}
+
+export interface TrendSeries {
+  /** The breakdown value (JSON), null without a breakdown or for "unset", "$other" for the rest. */
+  key: JsonValue;
+  label: string;
+  total: number | null;
+  points: TrendPoint[];
+}
+
+export interface TrendResponse {
+  type: string;
+  measure: InsightMeasure;
+  property: string | null;
+  breakdown: string | null;
+  interval: Interval;
+  time_zone: string;
+  start: IsoTime;
+  end: IsoTime;
+  source: 'rollup' | 'raw';
+  series: TrendSeries[];
+}
+
+// Rollup marks: GET /v1/catalog/{name} (per property) and PUT /v1/catalog/{name}/properties/{property}/rollup
+export interface RollupState {
+  active_from: IsoTime;
+  backfilled_at: IsoTime | null;
+  capped_at: IsoTime | null;
+}
+
+export interface PropertyRollup {
+  dimension: RollupState | null;
+  measure: RollupState | null;
+}
+
+export interface RollupMarks {
+  dimension: boolean;
+  measure: boolean;
+}
+
+/** PUT /v1/catalog/{name}/properties/{property}/rollup's answer. */
+export interface RollupAnswer {
+  event_type: string;
+  property: string;
+  rollup: PropertyRollup;
 }

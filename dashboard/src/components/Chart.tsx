@@ -3,13 +3,16 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { splitAtPartial } from '../lib/buckets';
 import { ChartLegend } from './ChartLegend';
-import { timeChartOptions } from './chartOptions';
+import { seriesPerLine, timeChartOptions } from './chartOptions';
 import { tooltipPlugin, type TooltipSource } from './chartTooltipPlugin';
 import { useTypeColors } from './TypeColors';
 
 export interface ChartSeries {
   label: string;
-  values: number[];
+  /** One per bucket; null is a gap (an average over no value), never drawn as zero. */
+  values: (number | null)[];
+  /** The previous period aligned to these buckets (lib/previousPeriod.ts): drawn dotted when given. */
+  previous?: (number | null)[];
 }
 
 interface ChartProps {
@@ -27,6 +30,8 @@ interface ChartProps {
   threshold?: { value: number; label: string } | null;
   /** What an x value is, in the tooltip ("window ending "); bucket starts need no prefix. */
   pointTitle?: string;
+  /** Offers "Compare to previous period" in the legend; the page fetches it and passes `previous`. */
+  compare?: { on: boolean; onChange: (on: boolean) => void } | null;
 }
 
 function drawThreshold(plot: uPlot, threshold: { value: number; label: string } | null): void {
@@ -64,18 +69,19 @@ function shadePartial(plot: uPlot, xs: readonly number[], partialFrom: number): 
   plot.ctx.restore();
 }
 
-function markDrawn(host: HTMLElement, plot: uPlot, lines: number, partialFrom: number): void {
+function markDrawn(host: HTMLElement, plot: uPlot, lines: number, partialFrom: number, withPrevious: boolean): void {
   const points = plot.data[0]?.length ?? 0;
   host.dataset.state = points > 0 && lines > 0 ? 'drawn' : 'empty';
   host.dataset.points = String(points);
   host.dataset.series = String(lines);
   host.dataset.partialFrom = String(partialFrom);
+  host.dataset.previous = String(withPrevious);
 }
 
-function plotData(xs: number[], series: ChartSeries[], partialFrom: number): uPlot.AlignedData {
+function plotData(xs: number[], series: ChartSeries[], partialFrom: number, withPrevious: boolean): uPlot.AlignedData {
   return [xs, ...series.flatMap((s) => {
     const { complete, partial } = splitAtPartial(s.values, partialFrom);
-    return [complete, partial];
+    return withPrevious ? [complete, partial, s.previous ?? xs.map(() => null)] : [complete, partial];
   })];
 }
 
@@ -85,7 +91,7 @@ function plotData(xs: number[], series: ChartSeries[], partialFrom: number): uPl
  * the cursor and zoom stay where the user left them. Colours come from the page's TypeColors, and a
  * change of colour (the catalog arriving) rebuilds the plot like a change of shape.
  */
-export function Chart({ xs, series, tz, partialFrom, height = 280, testId, initiallyHidden = [], threshold = null, pointTitle = '' }: ChartProps) {
+export function Chart({ xs, series, tz, partialFrom, height = 280, testId, initiallyHidden = [], threshold = null, pointTitle = '', compare = null }: ChartProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
   const typeColor = useTypeColors();
@@ -94,7 +100,10 @@ export function Chart({ xs, series, tz, partialFrom, height = 280, testId, initi
   const [log, setLog] = useState(false);
   const labels = useMemo(() => series.map((s) => s.label), [series]);
   const colors = labels.map(typeColor);
-  const shape = JSON.stringify([labels, colors, tz, height, log, threshold]);
+  // Drawn only once the previous period has arrived: until then the chart stays as it was.
+  const withPrevious = series.length > 0 && series.every((s) => s.previous !== undefined);
+  const stride = seriesPerLine(withPrevious);
+  const shape = JSON.stringify([labels, colors, tz, height, log, threshold, withPrevious]);
   sourceRef.current = { xs, series, partialFrom, tz, hidden, titlePrefix: pointTitle, colors: typeColor };
 
   useEffect(() => {
@@ -102,18 +111,18 @@ export function Chart({ xs, series, tz, partialFrom, height = 280, testId, initi
     if (!host) return;
     const width = Math.max(200, Math.floor(host.clientWidth));
     const lines = labels.map((label, i) => ({ label, color: colors[i] as string, shown: !sourceRef.current.hidden.has(label) }));
-    const options = timeChartOptions(lines, tz, { width, height }, log, threshold?.value ?? 0);
+    const options = timeChartOptions(lines, tz, { width, height }, log, threshold?.value ?? 0, withPrevious);
     options.plugins = [tooltipPlugin(sourceRef)];
     // Marked from uPlot's own draw hook, so an end-to-end test waits for pixels, not for React.
     options.hooks = {
       drawAxes: [(u) => shadePartial(u, sourceRef.current.xs, sourceRef.current.partialFrom)],
       draw: [
         (u) => drawThreshold(u, threshold),
-        (u) => markDrawn(host, u, labels.length, sourceRef.current.partialFrom),
+        (u) => markDrawn(host, u, labels.length, sourceRef.current.partialFrom, withPrevious),
       ],
     };
     const { xs: x0, series: s0, partialFrom: p0 } = sourceRef.current;
-    const plot = new uPlot(options, plotData(x0, s0, p0), host);
+    const plot = new uPlot(options, plotData(x0, s0, p0, withPrevious), host);
     plotRef.current = plot;
 
     const observer = new ResizeObserver((entries) => {
@@ -126,25 +135,24 @@ export function Chart({ xs, series, tz, partialFrom, height = 280, testId, initi
       plot.destroy();
       plotRef.current = null;
     };
-    // The shape string stands for labels, colours, tz, height, scale and threshold; data changes go through setData below.
+    // The shape string stands for labels, colours, tz, height, scale, threshold and the comparison; data changes go through setData below.
   }, [shape]);
 
   useEffect(() => {
-    plotRef.current?.setData(plotData(xs, series, partialFrom));
-  }, [xs, series, partialFrom]);
+    plotRef.current?.setData(plotData(xs, series, partialFrom, withPrevious));
+  }, [xs, series, partialFrom, withPrevious]);
 
   useEffect(() => {
     const plot = plotRef.current;
     if (!plot) return;
     labels.forEach((label, i) => {
       const show = !hidden.has(label);
-      // series 0 is x; each type is a solid and a dotted series
-      if (plot.series[1 + 2 * i]?.show !== show) {
-        plot.setSeries(1 + 2 * i, { show });
-        plot.setSeries(2 + 2 * i, { show });
+      // series 0 is x; each type is a solid and a dotted series, and the previous period's when drawn
+      if (plot.series[1 + stride * i]?.show !== show) {
+        for (let k = 1; k <= stride; k++) plot.setSeries(k + stride * i, { show });
       }
     });
-  }, [hidden, labels, shape]);
+  }, [hidden, labels, shape, stride]);
 
   const toggle = (label: string) =>
     setHidden((prev) => {
@@ -156,7 +164,7 @@ export function Chart({ xs, series, tz, partialFrom, height = 280, testId, initi
   return (
     <div className="chart-frame">
       <div ref={hostRef} className="chart" data-testid={testId} data-scale={log ? 'log' : 'linear'} style={{ minHeight: height }} />
-      <ChartLegend labels={labels} hidden={hidden} onToggle={toggle} log={log} onLog={setLog} partial={partialFrom < xs.length} />
+      <ChartLegend labels={labels} hidden={hidden} onToggle={toggle} log={log} onLog={setLog} partial={partialFrom < xs.length} compare={compare} />
     </div>
   );
 }

@@ -1,13 +1,14 @@
 import { useTypeColors } from './TypeColors';
 
 /** The chart's own legend: each type is a toggle (hidden types stay listed), plus the scale switch. */
-export function ChartLegend({ labels, hidden, onToggle, log, onLog, partial }: {
+export function ChartLegend({ labels, hidden, onToggle, log, onLog, partial, compare = null }: {
   labels: string[];
   hidden: ReadonlySet<string>;
   onToggle: (label: string) => void;
   log: boolean;
   onLog: (log: boolean) => void;
   partial: boolean;
+  compare?: { on: boolean; onChange: (on: boolean) => void } | null;
 }) {
   const typeColor = useTypeColors();
   return (
@@ -35,6 +36,12 @@ export function ChartLegend({ labels, hidden, onToggle, log, onLog, partial }: {
         <span className="muted small legend-key" data-testid="legend-partial">
           <span className="dash-sample" aria-hidden="true" /> dotted, shaded: still filling
         </span>
+      )}
+      {compare && (
+        <label className="checkbox small" title="the same query over the range just before this one, aligned by offset">
+          <input type="checkbox" checked={compare.on} onChange={(e) => compare.onChange(e.target.checked)} data-testid="chart-compare" />
+          <span className="dot-sample" aria-hidden="true" /> Previous period
+        </label>
       )}
       <label className="checkbox small">
         <input type="checkbox" checked={log} onChange={(e) => onLog(e.target.checked)} data-testid="chart-log" />

@@ -20,3 +20,8 @@ export function TypeColorsProvider({ children }: { children: ReactNode }) {
 export function useTypeColors(): TypeColors {
   return useContext(TypeColorsContext);
 }
+
+/** Colours for lines that are not event types (a breakdown's values), for the chart inside. */
+export function TypeColorsOverride({ colors, children }: { colors: TypeColors; children: ReactNode }) {
+  return <TypeColorsContext.Provider value={colors}>{children}</TypeColorsContext.Provider>;
+}

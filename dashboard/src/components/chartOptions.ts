@@ -8,6 +8,11 @@ export interface ChartLine {
   shown: boolean;
 }
 
+/** uPlot series per line: complete, still filling, and (with the comparison on) the previous period. */
+export function seriesPerLine(withPrevious: boolean): number {
+  return withPrevious ? 3 : 2;
+}
+
 /**
  * Options for a time chart whose x values are epoch ms, drawn in `tz`. Each line is two uPlot series:
  * the complete buckets (solid) and the buckets that may still grow (dotted), see lib/buckets.ts.
@@ -20,12 +25,16 @@ export function timeChartOptions(
   log: boolean,
   /** A value the y axis must reach (a rule's threshold), whatever the data. */
   yAtLeast = 0,
+  /** A third, dotted series per line: the previous period (lib/previousPeriod.ts). */
+  withPrevious = false,
 ): uPlot.Options {
   const { width, height } = size;
   const top = (max: number, pad: number) => {
     const m = Math.max(max, yAtLeast);
     return m > 0 ? m * pad : 1;
   };
+  // A sum or a minimum can be negative (refunds); counts never are, and their axis stays at zero.
+  const bottom = (min: number, pad: number) => (Number.isFinite(min) && min < 0 ? min * pad : 0);
   return {
     width,
     height,
@@ -37,7 +46,9 @@ export function timeChartOptions(
       // Up to the end of the newest bucket, not its start: the bucket still filling gets room to be shaded.
       x: { time: true, range: (u, min, max) => [min, max + lastBucketMs(u.data[0] as number[] | undefined)] },
       // Counts start at zero; a y axis that floats makes small changes look dramatic.
-      y: log ? { distr: 4, asinh: 1, range: (_u, _min, max) => [0, top(max, 1.3)] } : { range: (_u, _min, max) => [0, top(max, 1.08)] },
+      y: log
+        ? { distr: 4, asinh: 1, range: (_u, min, max) => [bottom(min, 1.3), top(max, 1.3)] }
+        : { range: (_u, min, max) => [bottom(min, 1.08), top(max, 1.08)] },
     },
     axes: [
       {
@@ -62,6 +73,10 @@ export function timeChartOptions(
       ...lines.flatMap((line) => [
         { label: line.label, stroke: line.color, width: 1.75, show: line.shown, points: { show: false } },
         { label: `${line.label} (so far)`, stroke: line.color, width: 1.75, dash: [3, 4], show: line.shown, points: { show: false } },
+        // dots, not dashes: apart from the "so far" dash at a glance, in the line's own colour
+        ...(withPrevious
+          ? [{ label: `${line.label} (previous period)`, stroke: line.color, width: 1.75, dash: [0.5, 4], cap: 'round' as const, show: line.shown, points: { show: false } }]
+          : []),
       ]),
     ],
   };

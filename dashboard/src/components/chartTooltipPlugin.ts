@@ -5,7 +5,7 @@ import { tooltipLeft, tooltipModel } from '../lib/chartTooltip';
 
 export interface TooltipSource {
   xs: number[];
-  series: { label: string; values: number[] }[];
+  series: { label: string; values: (number | null)[]; previous?: (number | null)[] }[];
   partialFrom: number;
   tz: string;
   hidden: ReadonlySet<string>;
@@ -34,6 +34,12 @@ function render(tip: HTMLDivElement, source: TooltipSource, idx: number): boolea
     value.className = 'chart-tip-value';
     value.textContent = r.value;
     row.append(swatch, name, value);
+    if (r.previous !== undefined) {
+      const before = document.createElement('span');
+      before.className = 'chart-tip-previous';
+      before.textContent = `previous ${r.previous}${r.change ? ` · ${r.change}` : ''}`;
+      row.append(before);
+    }
     return row;
   });
   tip.replaceChildren(title, ...rows);

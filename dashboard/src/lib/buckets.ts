@@ -37,7 +37,7 @@ export function firstPartialIndex(
  * partial part, which repeats the last complete point so the dotted line joins the solid one.
  */
 export function splitAtPartial(
-  values: readonly number[],
+  values: readonly (number | null)[],
   partialFrom: number,
 ): { complete: (number | null)[]; partial: (number | null)[] } {
   const complete = values.map((v, i) => (i < partialFrom ? v : null));

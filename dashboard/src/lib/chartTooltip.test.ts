@@ -27,6 +27,19 @@ describe('tooltipModel', () => {
     expect(model?.rows.map((r) => r.value)).toEqual(['40 so far', '3 so far']);
   });
 
+  it('shows the previous period and the change beside each value', () => {
+    const lines = [
+      { label: 'signup', color: 'red', values: [60, 40], shown: true, previous: [50, 80] },
+      { label: 'checkout', color: 'blue', values: [null, 3], shown: true, previous: [4, null] },
+    ];
+    expect(tooltipModel(0, XS, lines, 1, 'UTC')?.rows).toEqual([
+      { label: 'signup', color: 'red', value: '60', previous: '50', change: '+20.0%' },
+      { label: 'checkout', color: 'blue', value: '—', previous: '4', change: '' },
+    ]);
+    // the bucket still filling shows both values but no change: it has not finished growing
+    expect(tooltipModel(1, XS, lines, 1, 'UTC')?.rows[0]).toEqual({ label: 'signup', color: 'red', value: '40 so far', previous: '80', change: '' });
+  });
+
   it('is nothing off the data', () => {
     expect(tooltipModel(5, XS, LINES, 1, 'UTC')).toBeNull();
   });

@@ -11,16 +11,18 @@ describe('metrics filters in the URL', () => {
       interval: '5m',
       range: { kind: 'preset', preset: '24h' },
       tz: 'Europe/Paris',
+      compare: false,
     });
   });
 
   it('reads every field', () => {
-    expect(parse('types=signup,checkout&metric=unique_users&interval=1h&range=7d&tz=UTC')).toEqual({
+    expect(parse('types=signup,checkout&metric=unique_users&interval=1h&range=7d&tz=UTC&compare=previous')).toEqual({
       types: ['signup', 'checkout'],
       metric: 'unique_users',
       interval: '1h',
       range: { kind: 'preset', preset: '7d' },
       tz: 'UTC',
+      compare: true,
     });
   });
 
@@ -61,7 +63,7 @@ describe('metrics filters in the URL', () => {
   });
 
   it('round-trips, zone included', () => {
-    const qs = 'types=signup%2Ccheckout&metric=unique_users&interval=1m&range=custom&from=2026-11-01T00%3A00%3A00Z&to=2026-11-02T00%3A00%3A00Z&tz=America%2FNew_York';
+    const qs = 'types=signup%2Ccheckout&metric=unique_users&interval=1m&range=custom&from=2026-11-01T00%3A00%3A00Z&to=2026-11-02T00%3A00%3A00Z&tz=America%2FNew_York&compare=previous';
     const f = parse(qs);
     expect(serialiseMetricsFilters(f).toString()).toBe(qs);
     expect(parse(serialiseMetricsFilters(f).toString())).toEqual(f);

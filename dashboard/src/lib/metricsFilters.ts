@@ -10,6 +10,8 @@ export interface MetricsFilters {
   interval: Interval;
   range: RangeSpec;
   tz: string;
+  /** Draw the previous period as dotted lines. */
+  compare: boolean;
 }
 
 export const METRICS: readonly Metric[] = ['count', 'unique_users'];
@@ -26,6 +28,7 @@ export function parseMetricsFilters(params: URLSearchParams, defaultTz: string):
     interval: readEnum(params, 'interval', INTERVAL_VALUES, fallbackInterval),
     range,
     tz: tz ?? defaultTz,
+    compare: params.get('compare') === 'previous',
   };
 }
 
@@ -37,5 +40,6 @@ export function serialiseMetricsFilters(f: MetricsFilters): URLSearchParams {
     ['interval', f.interval],
     ...rangeEntries(f.range),
     ['tz', f.tz],
+    ['compare', f.compare ? 'previous' : ''],
   ]);
 }

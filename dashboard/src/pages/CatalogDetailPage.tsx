@@ -1,8 +1,9 @@
 import { useMemo } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { useCatalogItem } from '../api/queries';
+import { useCatalogItem, useIsAdmin } from '../api/queries';
 import type { CatalogDetail } from '../api/types';
 import { CatalogEditForm } from '../components/catalog/CatalogEditForm';
+import { RollupToggles } from '../components/catalog/RollupToggles';
 import { EmptyView, QueryView } from '../components/StateViews';
 import { StatusBadge } from '../components/StatusBadge';
 import { Time } from '../components/Time';
@@ -10,6 +11,7 @@ import { formatNumber } from '../lib/format';
 import { browserTimeZone } from '../lib/time';
 
 function PropertiesTable({ item, tz }: { item: CatalogDetail; tz: string }) {
+  const canEdit = useIsAdmin() ?? false;
   if (item.properties.length === 0) return <EmptyView title="No properties seen on this type yet." />;
   return (
     <table className="table" data-testid="catalog-properties">
@@ -19,11 +21,14 @@ function PropertiesTable({ item, tz }: { item: CatalogDetail; tz: string }) {
           <th>Types seen</th>
           <th title="receive time of the first batch that carried it">First received ({tz})</th>
           <th title="receive time of the latest batch that carried it">Last received ({tz})</th>
+          <th colSpan={2} title="pre-aggregated hourly, so that breakdowns and sums answer fast (at most 5 of each per type)">
+            Rollups{canEdit ? '' : ' (admin key to change)'}
+          </th>
         </tr>
       </thead>
       <tbody>
         {item.properties.map((p) => (
-          <tr key={p.name}>
+          <tr key={p.name} data-testid="catalog-property" data-name={p.name}>
             <td>
               <code>{p.name}</code>
             </td>
@@ -34,6 +39,7 @@ function PropertiesTable({ item, tz }: { item: CatalogDetail; tz: string }) {
             <td className="nowrap">
               <Time value={p.last_seen_at} tz={tz} />
             </td>
+            <RollupToggles typeName={item.name} property={p} tz={tz} canEdit={canEdit} />
           </tr>
         ))}
       </tbody>
@@ -91,6 +97,8 @@ export function CatalogDetailPage() {
                   <dt>Chart</dt>
                   <dd>
                     <Link to={`/metrics?${new URLSearchParams({ types: t.name, range: '7d' })}`}>last 7 days</Link>
+                    {' · '}
+                    <Link to={`/metrics?${new URLSearchParams({ view: 'insight', type: t.name, range: '7d' })}`}>build an insight</Link>
                   </dd>
                 </div>
               </dl>

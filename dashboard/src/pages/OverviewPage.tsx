@@ -11,11 +11,13 @@ import { readInt } from '../lib/params';
 import type { RangeSpec } from '../lib/range';
 import { firingRules } from '../lib/alerts';
 import { seriesPartialFrom } from '../lib/buckets';
+import { attachPrevious, previousShiftMs } from '../lib/previousPeriod';
 import { denseSeries, orderByLabels } from '../lib/series';
 import { browserTimeZone } from '../lib/time';
 
 const LAST_DAY: RangeSpec = { kind: 'preset', preset: '24h' };
 const LAST_HOUR: RangeSpec = { kind: 'preset', preset: '1h' };
+const LAST_HOUR_MS = previousShiftMs(LAST_HOUR, 0);
 const TOP_CHOICES = [5, 10, 20];
 /** More lines than this at once stop being readable: the rest of the table's types start hidden. */
 const CHART_SHOWN_TYPES = 5;
@@ -34,10 +36,25 @@ export function OverviewPage() {
   const hiddenAtFirst = useMemo(() => typeNames.slice(CHART_SHOWN_TYPES), [typeNames]);
   const firing = firingRules(useAlerts().data?.rules ?? []);
 
-  const live = useSeries({ types: chartTypes, metric: 'count', interval: '1m', range: LAST_HOUR, tz }, { refetchMs: LIVE_REFRESH_MS });
+  const compare = params.get('compare') === 'previous';
+  const liveParams = useMemo(() => ({ types: chartTypes, metric: 'count' as const, interval: '1m' as const, range: LAST_HOUR, tz }), [chartTypes, tz]);
+  const live = useSeries(liveParams, { refetchMs: LIVE_REFRESH_MS });
+  // The hour before: complete long ago, so a minute's pace is plenty.
+  const previous = useSeries(liveParams, { refetchMs: 60_000, enabled: compare, shiftMs: LAST_HOUR_MS });
   const sparks = useSeries({ types: typeNames, metric: 'count', interval: '1h', range: LAST_DAY, tz }, { refetchMs: 60_000 });
 
-  const chartSeries = useMemo(() => (live.data ? orderByLabels(denseSeries(live.data), chartTypes) : []), [live.data, chartTypes]);
+  const chartSeries = useMemo(() => {
+    if (!live.data) return [];
+    const lines = orderByLabels(denseSeries(live.data), chartTypes);
+    const before = compare && previous.data ? { xs: previous.data.buckets_ms, lines: denseSeries(previous.data) } : undefined;
+    return attachPrevious(live.data.buckets_ms, lines, before, LAST_HOUR_MS, 60_000);
+  }, [live.data, previous.data, chartTypes, compare]);
+  const setCompare = (on: boolean) => {
+    const next = new URLSearchParams(params);
+    if (on) next.set('compare', 'previous');
+    else next.delete('compare');
+    setParams(next, { replace: true });
+  };
   const now = Date.now();
   const sparkPartialFrom = sparks.data ? seriesPartialFrom(sparks.data, now) : Number.MAX_SAFE_INTEGER;
   const sparkValues = useMemo(
@@ -89,6 +106,7 @@ export function OverviewPage() {
                   testId="overview-chart"
                   partialFrom={seriesPartialFrom(live.data, now)}
                   initiallyHidden={hiddenAtFirst}
+                  compare={{ on: compare, onChange: setCompare }}
                 />
               )}
             </section>
@@ -97,7 +115,7 @@ export function OverviewPage() {
                 <h2>Top event types, last 24 h</h2>
                 <label className="inline">
                   Show
-                  <select value={top} onChange={(e) => setParams({ top: e.target.value }, { replace: true })} data-testid="overview-top">
+                  <select value={top} onChange={(e) => setParams({ ...Object.fromEntries(params), top: e.target.value }, { replace: true })} data-testid="overview-top">
                     {[...new Set([...TOP_CHOICES, top])].sort((a, b) => a - b).map((n) => (
                       <option key={n} value={n}>
                         top {n}

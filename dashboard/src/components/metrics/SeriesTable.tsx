@@ -1,7 +1,6 @@
 import { useState } from 'react';
-import type { Metric } from '../../api/types';
 import { formatNumber } from '../../lib/format';
-import { pageCount, pageIndicesNewestFirst, sumValues, type NamedValues } from '../../lib/series';
+import { pageCount, pageIndicesNewestFirst } from '../../lib/series';
 import { formatDateTime } from '../../lib/time';
 
 const PAGE_SIZE = 100;
@@ -10,11 +9,12 @@ const PAGE_SIZE = 100;
  * The chart's numbers as a table, newest bucket first, 100 rows at a time: 30 days at 1 minute is
  * 43,200 rows, which a browser should never lay out at once.
  */
-export function SeriesTable({ xs, series, tz, metric, partialFrom }: {
+export function SeriesTable({ xs, series, tz, totals, partialFrom }: {
   xs: number[];
-  series: NamedValues[];
+  series: { label: string; values: readonly (number | null)[] }[];
   tz: string;
-  metric: Metric;
+  /** Each series' total over the whole range, or null where none adds up (unique users, averages). */
+  totals: (number | null)[] | null;
   /** Buckets from this index on may still grow: their values are "so far". */
   partialFrom: number;
 }) {
@@ -47,19 +47,19 @@ export function SeriesTable({ xs, series, tz, metric, partialFrom }: {
                 {series.map((s) => (
                   <td key={s.label} className="num">
                     {formatNumber(s.values[i])}
-                    {i >= partialFrom && <span className="muted small"> so far</span>}
+                    {i >= partialFrom && s.values[i] !== null && <span className="muted small"> so far</span>}
                   </td>
                 ))}
               </tr>
             ))}
           </tbody>
-          {metric === 'count' && (
+          {totals && (
             <tfoot>
               <tr>
                 <th>Total, whole range</th>
-                {series.map((s) => (
+                {series.map((s, i) => (
                   <th key={s.label} className="num">
-                    {formatNumber(sumValues(s.values))}
+                    {formatNumber(totals[i])}
                   </th>
                 ))}
               </tr>
