@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from customersignal.domain.alert_conditions import Expected, VerdictState, WindowObservation, evaluate
-from customersignal.domain.alert_rules import (
+from customersignal.domain.alert_rule_conditions import (
     AbsenceCondition,
     AnomalyCondition,
     AnyCondition,

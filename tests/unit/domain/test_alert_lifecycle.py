@@ -20,7 +20,7 @@ from customersignal.domain.alert_lifecycle import (
     step,
     transition_time,
 )
-from customersignal.domain.alert_rules import AbsenceCondition
+from customersignal.domain.alert_rule_conditions import AbsenceCondition
 
 pytestmark = pytest.mark.unit
 

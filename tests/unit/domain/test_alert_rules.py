@@ -9,19 +9,16 @@ from typing import Any
 import orjson
 import pytest
 
-from customersignal.domain.alert_rules import (
+from customersignal.domain.alert_rule_conditions import (
     AbsenceCondition,
     AnomalyCondition,
     AnyCondition,
     ChangeCondition,
-    RuleSpec,
     ThresholdCondition,
-    apply_patch,
     condition_from_row,
     condition_to_parameters,
-    parse_patch,
-    parse_rule,
 )
+from customersignal.domain.alert_rules import RuleSpec, apply_patch, parse_patch, parse_rule
 from customersignal.domain.errors import MalformedRequest, Unprocessable
 
 pytestmark = pytest.mark.unit

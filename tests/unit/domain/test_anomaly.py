@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pytest
 
 from customersignal.domain.alert_conditions import WindowObservation, evaluate
-from customersignal.domain.alert_rules import AnomalyCondition
+from customersignal.domain.alert_rule_conditions import AnomalyCondition
 from customersignal.domain.anomaly import (
     MAD_SCALE,
     Band,

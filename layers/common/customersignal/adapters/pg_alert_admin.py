@@ -23,7 +23,8 @@ from customersignal.domain.alert_models import (
     RuleStateOut,
     notification_outcome,
 )
-from customersignal.domain.alert_rules import RuleSpec, condition_from_row, condition_to_parameters
+from customersignal.domain.alert_rule_conditions import condition_from_row, condition_to_parameters
+from customersignal.domain.alert_rules import RuleSpec
 from customersignal.domain.errors import Conflict
 
 UNIQUE_VIOLATION = "23505"

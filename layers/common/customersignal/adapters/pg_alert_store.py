@@ -32,7 +32,7 @@ from customersignal.domain.alert_evaluation import (
     endpoints_of,
 )
 from customersignal.domain.alert_lifecycle import LifecycleRule, RuleState
-from customersignal.domain.alert_rules import condition_from_row
+from customersignal.domain.alert_rule_conditions import condition_from_row
 from customersignal.domain.errors import Unprocessable
 from customersignal.domain.property_filters import PropertyFilter, parse_filters
 from customersignal.domain.trend import rollup_rows

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from customersignal.domain.alert_rules import (
+from customersignal.domain.alert_rule_conditions import (
     AbsenceCondition,
     AnomalyCondition,
     AnyCondition,

@@ -22,7 +22,8 @@ from typing import Any, Literal, Protocol
 
 from customersignal.domain.alert_conditions import Verdict, WindowObservation, evaluate
 from customersignal.domain.alert_lifecycle import LifecycleRule, RuleState, Step, step
-from customersignal.domain.alert_rules import AnomalyCondition, AnyCondition, ChangeCondition, Metric
+from customersignal.domain.alert_rule_conditions import AnomalyCondition, AnyCondition, ChangeCondition
+from customersignal.domain.alert_rules import Metric
 from customersignal.domain.errors import MalformedRequest, Unavailable
 from customersignal.domain.property_filters import PropertyFilter
 from customersignal.domain.webhook_signing import envelope

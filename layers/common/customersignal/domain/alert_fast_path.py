@@ -23,7 +23,7 @@ from typing import Protocol
 from customersignal.domain.alert_conditions import WindowObservation, evaluate
 from customersignal.domain.alert_evaluation import AlertStore, RuleSnapshot, RunReport, applied_step
 from customersignal.domain.alert_lifecycle import step
-from customersignal.domain.alert_rules import ThresholdCondition
+from customersignal.domain.alert_rule_conditions import ThresholdCondition
 
 FAST_WINDOW_MAX_S = 300
 

@@ -47,14 +47,12 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StringConstraints,
-    TypeAdapter,
     ValidationError,
-    ValidationInfo,
     WithJsonSchema,
-    field_validator,
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from customersignal.domain.alert_rule_conditions import CONDITION_KINDS, CONDITION_PARAMETERS, Condition
 from customersignal.domain.errors import MalformedRequest
 from customersignal.domain.events import EVENT_TYPE_MAX_LENGTH, EVENT_TYPE_PATTERN, json_type
 from customersignal.domain.property_filters import FILTER_JSON_SCHEMA, MAX_PROPERTY_CHARS, parse_filters
@@ -69,8 +67,6 @@ MAX_CHANNELS = 20
 Metric = Literal["count", "unique_users", "sum", "avg", "min", "max"]
 NUMERIC_METRICS = frozenset({"sum", "avg", "min", "max"})
 Severity = Literal["info", "warning", "critical"]
-Direction = Literal["up", "down", "either"]
-ConditionKind = Literal["threshold", "change", "absence", "anomaly"]
 
 
 def _whole_minutes(seconds: int) -> int:
@@ -114,86 +110,6 @@ def _filters(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 PropertyName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PROPERTY_CHARS)]
 Filters = Annotated[list[Annotated[dict[str, Any], WithJsonSchema(FILTER_JSON_SCHEMA)]], AfterValidator(_filters)]
-
-
-class ThresholdCondition(BaseModel):
-    """Above: value > ``value``; below: value < ``value``. Strict, so "above 0" means "at least one"."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    kind: Literal["threshold"]
-    operator: Literal["above", "below"]
-    value: Annotated[float, Field(ge=0, strict=True, allow_inf_nan=False)]
-
-    @field_validator("value")
-    @classmethod
-    def _can_fire(cls, value: float, info: ValidationInfo) -> float:
-        if info.data.get("operator") == "below" and value == 0:
-            raise PydanticCustomError(
-                "invalid_value",
-                "must be above 0 for 'below': a count is never below 0 (to alert on no events, "
-                "use an absence condition)",
-            )
-        return value
-
-
-class ChangeCondition(BaseModel):
-    """Against the previous window of the same length: a change of at least ``value`` (events or percent)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    kind: Literal["change"]
-    direction: Direction
-    mode: Literal["absolute", "percent"]
-    value: Annotated[float, Field(gt=0, strict=True, allow_inf_nan=False)]
-
-    @field_validator("value")
-    @classmethod
-    def _can_fire(cls, value: float, info: ValidationInfo) -> float:
-        if info.data.get("mode") == "percent" and info.data.get("direction") == "down" and value > 100:
-            raise PydanticCustomError(
-                "invalid_value",
-                "must be at most 100 for a percent drop: a window can fall by 100 % (to zero) at most (got {value})",
-                {"value": value},
-            )
-        return value
-
-
-class AbsenceCondition(BaseModel):
-    """No event in the window: a count (or unique users) of exactly 0."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    kind: Literal["absence"]
-
-
-class AnomalyCondition(BaseModel):
-    """Outside median +- sensitivity * spread of the same slot over the last ``weeks`` weeks.
-
-    ``weeks`` starts at 2: one past week has no spread, so the band would be the floor alone (see
-    ``domain/anomaly.py``). ``min_baseline``: a slot whose median is below it is too quiet to judge, and never
-    breaches (so a 3 a.m. slot of 2 events does not page anyone for 9).
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    kind: Literal["anomaly"]
-    weeks: Annotated[int, Field(ge=2, le=12, strict=True)] = 4
-    sensitivity: Annotated[float, Field(ge=0.5, le=10, strict=True, allow_inf_nan=False)] = 3.0
-    direction: Direction = "either"
-    min_baseline: Annotated[float, Field(ge=0, strict=True, allow_inf_nan=False)] | None = None
-
-
-AnyCondition = ThresholdCondition | ChangeCondition | AbsenceCondition | AnomalyCondition
-Condition = Annotated[AnyCondition, Field(discriminator="kind")]
-_CONDITION: TypeAdapter[AnyCondition] = TypeAdapter(Condition)
-CONDITION_KINDS: tuple[ConditionKind, ...] = ("threshold", "change", "absence", "anomaly")
-CONDITION_PARAMETERS: Mapping[str, tuple[str, ...]] = {
-    "threshold": ("operator", "value"),
-    "change": ("direction", "mode", "value"),
-    "absence": (),
-    "anomaly": ("weeks", "sensitivity", "direction", "min_baseline"),
-}
 
 
 class RuleSpec(BaseModel):
@@ -325,21 +241,6 @@ def parse_patch(raw: bytes) -> RulePatch:
 def apply_patch(spec: RuleSpec, patch: RulePatch) -> RuleSpec:
     """The rule after ``patch``: the fields it set replace the rule's, the rest stay."""
     return spec.model_copy(update={field: getattr(patch, field) for field in patch.model_fields_set})
-
-
-def condition_to_parameters(condition: AnyCondition) -> tuple[ConditionKind, dict[str, Any]]:
-    """The ``condition_kind`` and ``parameters`` (a JSON object) columns of a condition."""
-    return condition.kind, condition.model_dump(mode="json", exclude={"kind"})
-
-
-def condition_from_row(kind: str, parameters: Mapping[str, Any]) -> AnyCondition:
-    """The condition stored as (``condition_kind``, ``parameters``). A row that no longer validates (edited by
-    hand, or written by a newer version) raises ``ValueError``: the evaluator skips and logs that rule rather
-    than guess."""
-    try:
-        return _CONDITION.validate_python({**parameters, "kind": kind})
-    except ValidationError as exc:
-        raise ValueError(f"alert rule parameters do not match condition_kind {kind!r}: {exc}") from None
 
 
 def explain(exc: ValidationError) -> MalformedRequest:
