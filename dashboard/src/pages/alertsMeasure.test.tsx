@@ -57,9 +57,12 @@ describe('rule form: metric, property and filters', () => {
     const missing = await screen.findByTestId('rule-field-error');
     expect([missing.dataset.field, missing.textContent]).toEqual(['property', 'Pick the numeric property to take the sum of.']);
     expect(sent(calls, 'POST', '/v1/alerts')).toHaveLength(0);
+    // Back to a count, the property's message goes with its picker.
+    fireEvent.change(screen.getByTestId('rule-metric'), { target: { value: 'count' } });
+    expect(screen.queryByTestId('rule-field-error')).toBeNull();
+    fireEvent.change(screen.getByTestId('rule-metric'), { target: { value: 'sum' } });
 
     fireEvent.change(screen.getByTestId('rule-property'), { target: { value: 'amount' } });
-    expect(screen.queryByTestId('rule-field-error')).toBeNull();
     fireEvent.click(screen.getByTestId('insight-filter-add'));
     fireEvent.change(screen.getByTestId('insight-filter-property'), { target: { value: 'plan' } });
     fireEvent.change(screen.getByTestId('insight-filter-value'), { target: { value: 'pro' } });

@@ -34,8 +34,9 @@ export function RuleForm({ initial, save, typeOptions, editing, onSaved }: {
   const properties = useCatalogItem(form.eventType.trim(), catalogued).data?.properties;
   const set = (patch: Partial<RuleFormValues>, path: RulePath) => {
     setForm((f) => ({ ...f, ...patch }));
-    // Editing a field clears its message; a new condition kind clears every condition message.
-    const stale = (key: string) => key === path || (path === 'condition.kind' && key.startsWith('condition.'));
+    // Editing a field clears its message; a new condition kind clears every condition message, and a new
+    // metric the property's (whose picker may be gone with it).
+    const stale = (key: string) => key === path || (path === 'condition.kind' && key.startsWith('condition.')) || (path === 'metric' && key === 'property');
     setErrors((old) => Object.fromEntries(Object.entries(old).filter(([key]) => !stale(key))));
   };
   const checked = formToSpec(form);
