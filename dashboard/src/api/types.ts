@@ -210,12 +210,14 @@ export interface CreateKeyResponse {
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 export type ConditionKind = 'threshold' | 'change' | 'absence' | 'anomaly';
 export type AlertDirection = 'up' | 'down' | 'either';
+/** A rule watches what an insight measures (docs/insights.md, alerts on trends). */
+export type AlertMetric = InsightMeasure;
 
 export interface AlertRule {
   id: string;
   name: string;
   event_type: string;
-  metric: Metric;
+  metric: AlertMetric;
   condition_kind: ConditionKind;
   severity: AlertSeverity;
   enabled: boolean;
@@ -262,7 +264,11 @@ export interface RuleSpec {
   name: string;
   description?: string;
   event_type: string;
-  metric: Metric;
+  metric: AlertMetric;
+  /** The numeric property of sum/avg/min/max; absent or null otherwise. */
+  property?: string | null;
+  /** At most 5, ANDed; absent means none. */
+  filters?: PropertyFilter[];
   /** Whole minutes, 60..86400. */
   window_seconds: number;
   condition: AlertCondition;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   conditionSummary,
+  measureText,
+  metricText,
   expectedText,
   formatWindow,
   isSilenced,
@@ -31,6 +33,32 @@ describe('windows', () => {
     const options = windowOptions(120);
     expect(options.map((o) => o.seconds)).toEqual([60, 120, 300, 900, 1800, 3600, 21600, 86400]);
     expect(options[1]?.label).toBe('2 min');
+  });
+});
+
+describe('the measure in words', () => {
+  const filters = [
+    { property: 'plan', op: 'eq' as const, value: 'pro' },
+    { property: 'coupon', op: 'is_set' as const },
+  ];
+
+  it('names the metric with its property and filters', () => {
+    expect(measureText('count')).toBe('count');
+    expect(measureText({ metric: 'unique_users', property: null, filters: [] })).toBe('unique users');
+    expect(measureText({ metric: 'sum', property: 'amount', filters: [filters[0]!] })).toBe('sum of amount where plan equals "pro"');
+    expect(measureText({ metric: 'avg', property: 'amount', filters })).toBe('average of amount where plan equals "pro" and coupon is set');
+    expect(measureText({ metric: 'count', filters: [{ property: 'country', op: 'in', value: ['DE', 'FR'] }] })).toBe('count where country is one of "DE", "FR"');
+    expect(metricText({ metric: 'max', property: 'latency_ms', filters })).toBe('maximum of latency_ms');
+  });
+
+  it('puts the filters after the condition', () => {
+    expect(conditionSummary({ metric: 'sum', property: 'amount', filters: [filters[0]!] }, 3600, { kind: 'threshold', operator: 'above', value: 5000 })).toBe(
+      'sum of amount > 5,000 over 1 h, where plan equals "pro"',
+    );
+    expect(conditionSummary({ metric: 'min', property: 'stock' }, 300, { kind: 'change', direction: 'down', mode: 'absolute', value: 3 })).toBe(
+      'minimum of stock falls by ≥ 3 over 5 min (vs the previous window)',
+    );
+    expect(conditionSummary({ metric: 'count', filters }, 3600, { kind: 'absence' })).toBe('absence over 1 h, where plan equals "pro" and coupon is set');
   });
 });
 

@@ -5,11 +5,13 @@ import type {
   AlertHistoryEntry,
   AlertSeverity,
   AlertState,
+  AlertMetric,
   ConditionKind,
-  Metric,
   NotificationOutcome,
+  PropertyFilter,
 } from '../api/types';
 import { formatNumber } from './format';
+import { describeFilter } from './propertyFilters';
 import { isoUtc } from './time';
 
 export const ALERT_STATES: readonly AlertState[] = ['OK', 'PENDING', 'FIRING', 'RESOLVED', 'NODATA'];
@@ -51,7 +53,40 @@ export function windowOptions(current: number): { seconds: number; label: string
   return [...WINDOW_PRESETS, { seconds: current, label: formatWindow(current) }].sort((a, b) => a.seconds - b.seconds);
 }
 
-export const METRIC_NAMES: Record<Metric, string> = { count: 'count', unique_users: 'unique users' };
+export const METRIC_NAMES: Record<AlertMetric, string> = {
+  count: 'count',
+  unique_users: 'unique users',
+  sum: 'sum',
+  avg: 'average',
+  min: 'minimum',
+  max: 'maximum',
+};
+
+/** What a rule measures; a bare metric stands for one with no property and no filters. */
+export interface RuleMeasure {
+  metric: AlertMetric;
+  property?: string | null;
+  filters?: readonly PropertyFilter[];
+}
+
+const measureOf = (m: AlertMetric | RuleMeasure): RuleMeasure => (typeof m === 'string' ? { metric: m } : m);
+
+/** "sum of amount", "unique users": the metric with the property it reads. */
+export function metricText(m: AlertMetric | RuleMeasure): string {
+  const { metric, property } = measureOf(m);
+  const name = METRIC_NAMES[metric] ?? metric;
+  return property ? `${name} of ${property}` : name;
+}
+
+/** ' where plan equals "pro" and coupon is set', or '' with no filters. */
+export function filtersText(filters: readonly PropertyFilter[] | undefined): string {
+  return filters && filters.length > 0 ? ` where ${filters.map(describeFilter).join(' and ')}` : '';
+}
+
+/** The whole measure in words: 'sum of amount where plan equals "pro"'. */
+export function measureText(m: AlertMetric | RuleMeasure): string {
+  return metricText(m) + filtersText(measureOf(m).filters);
+}
 
 const CHANGE_VERBS: Record<AlertDirection, string> = { up: 'rises', down: 'falls', either: 'changes' };
 
@@ -64,9 +99,14 @@ function sigma(sensitivity: number): string {
  * One line for a rule's condition: "count > 100 over 5 min", "count rises by ≥ 50% over 5 min",
  * "absence over 1 h", "anomaly (3σ, 4 weeks) over 5 min".
  */
-export function conditionSummary(metric: Metric, windowSeconds: number, condition: AlertCondition): string {
+export function conditionSummary(measure: AlertMetric | RuleMeasure, windowSeconds: number, condition: AlertCondition): string {
+  // The filters go last, so the comparison stays next to what it compares.
+  const where = filtersText(measureOf(measure).filters);
+  return conditionHead(metricText(measure), windowSeconds, condition) + (where === '' ? '' : `,${where}`);
+}
+
+function conditionHead(what: string, windowSeconds: number, condition: AlertCondition): string {
   const over = `over ${formatWindow(windowSeconds)}`;
-  const what = METRIC_NAMES[metric] ?? metric;
   switch (condition.kind) {
     case 'threshold':
       return `${what} ${condition.operator === 'above' ? '>' : '<'} ${formatNumber(condition.value)} ${over}`;

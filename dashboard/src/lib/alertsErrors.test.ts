@@ -16,6 +16,13 @@ describe('rulePathOf', () => {
     expect(rulePathOf('condition')).toBe('condition.kind');
   });
 
+  it('folds every filter path to the filter editor, and keeps property', () => {
+    expect(rulePathOf('filters')).toBe('filters');
+    expect(rulePathOf('filters[1].value')).toBe('filters');
+    expect(rulePathOf('filters[0].op')).toBe('filters');
+    expect(rulePathOf('property')).toBe('property');
+  });
+
   it('has nothing for other fields', () => {
     expect(rulePathOf(null)).toBeNull();
     expect(rulePathOf('')).toBeNull();
@@ -26,9 +33,18 @@ describe('rulePathOf', () => {
 
 describe('ruleFieldError', () => {
   it('places a 400 or a 409 that names a form field', () => {
-    expect(ruleFieldError(apiError(400, 'condition.value', 'must be > 0'))).toEqual({ path: 'condition.value', message: 'must be > 0' });
-    expect(ruleFieldError(apiError(400, 'channels[0]'))).toEqual({ path: 'channels', message: 'bad' });
-    expect(ruleFieldError(apiError(409, 'name', 'taken'))).toEqual({ path: 'name', message: 'taken' });
+    expect(ruleFieldError(apiError(400, 'condition.value', 'must be > 0'))).toMatchObject({ path: 'condition.value', message: 'must be > 0' });
+    expect(ruleFieldError(apiError(400, 'channels[0]'))).toMatchObject({ path: 'channels', message: 'bad' });
+    expect(ruleFieldError(apiError(409, 'name', 'taken'))).toMatchObject({ path: 'name', message: 'taken' });
+  });
+
+  it('places a 422 about a filter with the field it names, for the row to be marked', () => {
+    expect(ruleFieldError(apiError(422, 'filters[2].value', 'gt takes a number'))).toEqual({ path: 'filters', message: 'gt takes a number', field: 'filters[2].value' });
+    expect(ruleFieldError(apiError(400, 'property', 'property is required with metric sum'))).toEqual({
+      path: 'property',
+      message: 'property is required with metric sum',
+      field: 'property',
+    });
   });
 
   it('leaves everything else to the page', () => {
@@ -43,8 +59,8 @@ describe('ruleFieldError', () => {
 
 describe('webhook fields', () => {
   it('places url errors', () => {
-    expect(placeError(apiError(400, 'url', 'not https'), webhookPathOf)).toEqual({ path: 'url', message: 'not https' });
-    expect(placeError(apiError(409, 'url', 'exists'), webhookPathOf)).toEqual({ path: 'url', message: 'exists' });
+    expect(placeError(apiError(400, 'url', 'not https'), webhookPathOf)).toMatchObject({ path: 'url', message: 'not https' });
+    expect(placeError(apiError(409, 'url', 'exists'), webhookPathOf)).toMatchObject({ path: 'url', message: 'exists' });
     expect(placeError(apiError(400, 'secret'), webhookPathOf)).toBeNull();
   });
 });

@@ -7,6 +7,8 @@ export const RULE_PATHS = [
   'description',
   'event_type',
   'metric',
+  'property',
+  'filters',
   'window_seconds',
   'condition.kind',
   'condition.operator',
@@ -25,11 +27,14 @@ export const RULE_PATHS = [
 
 export type RulePath = (typeof RULE_PATHS)[number];
 
-/** "channels[2]" -> "channels", "condition" -> "condition.kind"; null for paths the form has no field for. */
+/**
+ * "channels[2]" -> "channels", "condition" -> "condition.kind", "filters[1].value" -> "filters" (the
+ * filter editor marks the row itself); null for paths the form has no field for.
+ */
 export function rulePathOf(field: string | null | undefined): RulePath | null {
   if (!field) return null;
   const path = field.trim().replace(/\[\d*\]/g, '');
-  const normalised = path === 'condition' ? 'condition.kind' : path;
+  const normalised = path === 'condition' ? 'condition.kind' : path.startsWith('filters.') ? 'filters' : path;
   return (RULE_PATHS as readonly string[]).includes(normalised) ? (normalised as RulePath) : null;
 }
 
@@ -47,19 +52,20 @@ function isFieldedError(error: unknown): error is FieldedError {
 }
 
 /**
- * A refusal that belongs next to one field: a 400 (bad value) or a 409 (a name already taken) naming a
+ * A refusal that belongs next to one field: a 400 or 422 (bad value) or a 409 (a name already taken) naming a
  * field the form has. Anything else (auth, 404, 503, a field the form lacks) is for the page's error view.
  */
 export function placeError<P extends string>(
   error: unknown,
   place: (field: string | null) => P | null,
-): { path: P; message: string } | null {
-  if (!isFieldedError(error) || (error.status !== 400 && error.status !== 409)) return null;
+): { path: P; message: string; field: string | null } | null {
+  // 422: a property filter the API could not use (the trend route's contract, shared by rules).
+  if (!isFieldedError(error) || (error.status !== 400 && error.status !== 409 && error.status !== 422)) return null;
   const path = place(error.field);
-  return path === null ? null : { path, message: error.message };
+  return path === null ? null : { path, message: error.message, field: error.field };
 }
 
-export function ruleFieldError(error: unknown): { path: RulePath; message: string } | null {
+export function ruleFieldError(error: unknown): { path: RulePath; message: string; field: string | null } | null {
   return placeError(error, rulePathOf);
 }
 

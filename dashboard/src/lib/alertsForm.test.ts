@@ -64,6 +64,41 @@ describe('rule <-> form', () => {
     });
   });
 
+  it('round-trips a summed, filtered rule', () => {
+    const spec: RuleSpec = {
+      ...SPEC,
+      metric: 'sum',
+      property: 'amount',
+      filters: [
+        { property: 'plan', op: 'eq', value: 'pro' },
+        { property: 'country', op: 'in', value: ['DE', 'FR'] },
+        { property: 'coupon', op: 'is_set' },
+        { property: 'items', op: 'gt', value: 2 },
+      ],
+    };
+    const form = ruleToForm(spec);
+    expect([form.metric, form.property, form.filters]).toEqual(['sum', 'amount', spec.filters]);
+    expect(formToSpec(form)).toEqual({ ok: true, spec });
+  });
+
+  it('round-trips a filtered count, and a rule from an API that sends property null', () => {
+    const counted: RuleSpec = { ...SPEC, filters: [{ property: 'plan', op: 'neq', value: 'free' }] };
+    expect(formToSpec(ruleToForm(counted))).toEqual({ ok: true, spec: counted });
+    const fromApi = { ...SPEC, metric: 'unique_users' as const, property: null, filters: [] };
+    const result = formToSpec(ruleToForm(fromApi));
+    expect(result.ok && result.spec).toEqual({ ...SPEC, metric: 'unique_users' });
+  });
+
+  it('sends the property only with a metric that reads one', () => {
+    const sent = (patch: Partial<RuleForm>) => {
+      const r = formToSpec(filled(patch));
+      return r.ok ? [r.spec.metric, r.spec.property] : r.errors;
+    };
+    expect(sent({ metric: 'avg', property: ' amount ' })).toEqual(['avg', 'amount']);
+    // A property picked for a sum and left behind when switching back to count stays out of the body.
+    expect(sent({ metric: 'count', property: 'amount' })).toEqual(['count', undefined]);
+  });
+
   it('trims the name and event type', () => {
     const result = formToSpec(filled({ name: '  Spike ', eventType: ' checkout ' }));
     expect(result.ok && [result.spec.name, result.spec.event_type]).toEqual(['Spike', 'checkout']);
@@ -102,6 +137,14 @@ describe('validation before sending', () => {
     expect(errors({ thresholdValue: '' })).toEqual({ 'condition.value': 'Required.' });
     expect(errors({ thresholdValue: 'abc' })).toEqual({ 'condition.value': 'Must be a number.' });
     expect(errors({ pendingEvaluations: '1.5' })).toEqual({ pending_evaluations: 'Must be a whole number.' });
+  });
+
+  it('asks for the numeric property of sum, avg, min and max', () => {
+    for (const metric of ['sum', 'avg', 'min', 'max'] as const) {
+      expect(Object.keys(errors({ metric, property: '' }))).toEqual(['property']);
+    }
+    expect(errors({ metric: 'max', property: '' }).property).toBe('Pick the numeric property to take the maximum of.');
+    expect(errors({ metric: 'unique_users', property: '' })).toEqual({});
   });
 
   it('checks what each condition can take', () => {

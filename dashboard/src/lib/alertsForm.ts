@@ -1,5 +1,7 @@
-import type { AlertCondition, AlertDirection, AlertSeverity, ConditionKind, Metric, RuleSpec } from '../api/types';
+import type { AlertCondition, AlertDirection, AlertMetric, AlertSeverity, ConditionKind, PropertyFilter, RuleSpec } from '../api/types';
+import { METRIC_NAMES } from './alerts';
 import type { RulePath } from './alertsErrors';
+import { needsProperty } from './insightQuery';
 
 export type RepeatUnit = 'none' | 'minutes' | 'hours';
 
@@ -11,7 +13,11 @@ export interface RuleForm {
   name: string;
   description: string;
   eventType: string;
-  metric: Metric;
+  metric: AlertMetric;
+  /** The numeric property of sum/avg/min/max; kept while another metric is picked, sent only with those. */
+  property: string;
+  /** Whole filters only: the filter editor keeps unfinished rows to itself. */
+  filters: PropertyFilter[];
   windowSeconds: number;
   kind: ConditionKind;
   thresholdOperator: 'above' | 'below';
@@ -40,6 +46,8 @@ export function defaultRuleForm(): RuleForm {
     description: '',
     eventType: '',
     metric: 'count',
+    property: '',
+    filters: [],
     windowSeconds: 300,
     kind: 'threshold',
     thresholdOperator: 'above',
@@ -76,6 +84,8 @@ export function ruleToForm(rule: RuleSpec): RuleForm {
     description: rule.description ?? '',
     eventType: rule.event_type,
     metric: rule.metric,
+    property: rule.property ?? '',
+    filters: [...(rule.filters ?? [])],
     windowSeconds: rule.window_seconds,
     kind: rule.condition.kind,
     pendingEvaluations: String(rule.pending_evaluations),
@@ -190,11 +200,16 @@ export function formToSpec(f: RuleForm): { ok: true; spec: RuleSpec } | { ok: fa
   if (name === '') c.fail('name', 'Give the rule a name.');
   const eventType = f.eventType.trim();
   if (eventType === '') c.fail('event_type', 'Pick the event type to watch.');
+  const property = f.property.trim();
+  if (needsProperty(f.metric) && property === '') c.fail('property', `Pick the numeric property to take the ${METRIC_NAMES[f.metric]} of.`);
   const spec: RuleSpec = {
     name,
     description: f.description,
     event_type: eventType,
     metric: f.metric,
+    // Left out rather than null or []: a PUT without them means none, and a plain count rule stays as it was.
+    ...(needsProperty(f.metric) ? { property } : {}),
+    ...(f.filters.length > 0 ? { filters: [...f.filters] } : {}),
     window_seconds: f.windowSeconds,
     condition: conditionOf(f, c),
     pending_evaluations: c.number('pending_evaluations', f.pendingEvaluations, { integer: true, min: 1, max: 1440 }),

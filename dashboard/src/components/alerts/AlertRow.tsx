@@ -1,7 +1,7 @@
 import { Link } from 'react-router-dom';
 import { useAlertRule } from '../../api/queries';
 import type { AlertRule } from '../../api/types';
-import { conditionSummary, METRIC_NAMES } from '../../lib/alerts';
+import { conditionSummary, measureText } from '../../lib/alerts';
 import { StatusBadge } from '../StatusBadge';
 import { Time } from '../Time';
 import { DeleteRuleButton } from './DeleteRuleButton';
@@ -34,9 +34,10 @@ export function AlertRow({ rule, tz, canEdit }: { rule: AlertRule; tz: string; c
         <StatusBadge value={rule.severity} testId="alert-severity" />
       </td>
       <td>{rule.event_type}</td>
-      <td>{METRIC_NAMES[rule.metric] ?? rule.metric}</td>
+      {/* The summary has no property or filters: the rule read for the condition brings them. */}
+      <td data-testid="alert-metric">{measureText(d ?? rule)}</td>
       <td data-testid="alert-condition" title={detail.isError ? 'The rule could not be read; showing its kind only' : undefined}>
-        {d ? conditionSummary(d.metric, d.window_seconds, d.condition) : <span className="muted">{rule.condition_kind}</span>}
+        {d ? conditionSummary(d, d.window_seconds, d.condition) : <span className="muted">{rule.condition_kind}</span>}
       </td>
       <td>
         <EnabledToggle ruleId={rule.id} enabled={rule.enabled} canEdit={canEdit} />

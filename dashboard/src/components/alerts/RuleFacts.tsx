@@ -1,16 +1,17 @@
 import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import type { RuleDetail } from '../../api/types';
-import { conditionSummary, formatWindow, isSilenced, METRIC_NAMES, repeatText } from '../../lib/alerts';
+import { conditionSummary, formatWindow, isSilenced, measureText, repeatText } from '../../lib/alerts';
+import { ruleChartLink } from '../../lib/ruleLinks';
 import { StatusBadge } from '../StatusBadge';
 import { Time } from '../Time';
 
 export function RuleFacts({ rule, tz, endpointLabel }: { rule: RuleDetail; tz: string; endpointLabel: (id: string) => string }) {
-  const chart = `/metrics?${new URLSearchParams({ types: rule.event_type, metric: rule.metric, range: '24h' })}`;
+  const chart = ruleChartLink(rule, tz);
   const rows: [string, ReactNode][] = [
-    ['Condition', <span data-testid="alert-detail-condition">{conditionSummary(rule.metric, rule.window_seconds, rule.condition)}</span>],
+    ['Condition', <span data-testid="alert-detail-condition">{conditionSummary(rule, rule.window_seconds, rule.condition)}</span>],
     ['Event type', <Link to={chart}>{rule.event_type}</Link>],
-    ['Metric', METRIC_NAMES[rule.metric] ?? rule.metric],
+    ['Metric', <span data-testid="alert-detail-metric">{measureText(rule)}</span>],
     ['Window', formatWindow(rule.window_seconds)],
     ['Severity', <StatusBadge value={rule.severity} testId="alert-detail-severity" />],
     ['Enabled', rule.enabled ? 'yes' : 'no (not evaluated)'],

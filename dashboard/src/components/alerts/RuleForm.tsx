@@ -1,11 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import type { UseMutationResult } from '@tanstack/react-query';
-import type { Metric, RuleDetail, RuleSpec } from '../../api/types';
-import { conditionSummary, METRIC_NAMES, windowOptions } from '../../lib/alerts';
+import { useCatalogItem } from '../../api/queries';
+import type { RuleDetail, RuleSpec } from '../../api/types';
+import { conditionSummary, windowOptions } from '../../lib/alerts';
 import { ruleFieldError, type RulePath } from '../../lib/alertsErrors';
 import { formToSpec, type FieldErrors, type RuleForm as RuleFormValues } from '../../lib/alertsForm';
-import { METRICS } from '../../lib/metricsFilters';
+import { filterIndexOf } from '../insights/InsightControls';
 import { ErrorView } from '../StateViews';
+import { MetricField, PropertyField, RuleFilters } from './MeasureFields';
 import { ConditionFields } from './ConditionFields';
 import { EventTypeInput } from './EventTypeInput';
 import { FieldError } from './FieldError';
@@ -26,10 +28,15 @@ export function RuleForm({ initial, save, typeOptions, editing, onSaved }: {
 }) {
   const [form, setForm] = useState(initial);
   const [errors, setErrors] = useState<FieldErrors>({});
+  const [filterIndex, setFilterIndex] = useState<number | null>(null);
+  // The event type is typed freely: its properties are asked for only once it names a catalogued type.
+  const catalogued = typeOptions.includes(form.eventType.trim());
+  const properties = useCatalogItem(form.eventType.trim(), catalogued).data?.properties;
   const set = (patch: Partial<RuleFormValues>, path: RulePath) => {
     setForm((f) => ({ ...f, ...patch }));
-    // Editing a field clears its message; a new condition kind clears every condition message.
-    const stale = (key: string) => key === path || (path === 'condition.kind' && key.startsWith('condition.'));
+    // Editing a field clears its message; a new condition kind clears every condition message, and a new
+    // metric the property's (whose picker may be gone with it).
+    const stale = (key: string) => key === path || (path === 'condition.kind' && key.startsWith('condition.')) || (path === 'metric' && key === 'property');
     setErrors((old) => Object.fromEntries(Object.entries(old).filter(([key]) => !stale(key))));
   };
   const checked = formToSpec(form);
@@ -48,6 +55,7 @@ export function RuleForm({ initial, save, typeOptions, editing, onSaved }: {
       onError: (error) => {
         const placed = ruleFieldError(error);
         if (placed) setErrors({ [placed.path]: placed.message });
+        setFilterIndex(placed?.path === 'filters' ? filterIndexOf(placed.field) : null);
       },
     });
   };
@@ -72,17 +80,8 @@ export function RuleForm({ initial, save, typeOptions, editing, onSaved }: {
             <EventTypeInput value={form.eventType} onChange={(eventType) => set({ eventType }, 'event_type')} options={typeOptions} invalid={errors.event_type !== undefined} />
             <FieldError errors={errors} path="event_type" />
           </label>
-          <label className="field">
-            Metric
-            <select value={form.metric} onChange={(e) => set({ metric: e.target.value as Metric }, 'metric')} data-testid="rule-metric">
-              {METRICS.map((m) => (
-                <option key={m} value={m}>
-                  {METRIC_NAMES[m]}
-                </option>
-              ))}
-            </select>
-            <FieldError errors={errors} path="metric" />
-          </label>
+          <MetricField metric={form.metric} errors={errors} onChange={(metric) => set({ metric }, 'metric')} />
+          <PropertyField metric={form.metric} property={form.property} properties={properties} errors={errors} onChange={(property) => set({ property }, 'property')} />
           <label className="field">
             Window
             <select value={form.windowSeconds} onChange={(e) => set({ windowSeconds: Number(e.target.value) }, 'window_seconds')} data-testid="rule-window">
@@ -95,16 +94,17 @@ export function RuleForm({ initial, save, typeOptions, editing, onSaved }: {
             <FieldError errors={errors} path="window_seconds" />
           </label>
         </div>
+        <RuleFilters filters={form.filters} properties={properties} errors={errors} errorIndex={filterIndex} onChange={(filters, path) => set({ filters }, path)} />
       </fieldset>
       <ConditionFields form={form} set={set} errors={errors} />
       <NotifyFields form={form} set={set} errors={errors} />
       {checked.ok && (
         <p className="muted" data-testid="rule-preview">
-          Fires on {checked.spec.event_type}: {conditionSummary(checked.spec.metric, checked.spec.window_seconds, checked.spec.condition)}
+          Fires on {checked.spec.event_type}: {conditionSummary(checked.spec, checked.spec.window_seconds, checked.spec.condition)}
           {checked.spec.pending_evaluations > 1 ? `, ${checked.spec.pending_evaluations} evaluations in a row` : ''}.
         </p>
       )}
-      {editing && <p className="muted small">Changing the event type, metric, window or condition restarts the rule at OK with a fresh state.</p>}
+      {editing && <p className="muted small">Changing the event type, metric, property, filters, window or condition restarts the rule at OK with a fresh state.</p>}
       {pageError && <ErrorView error={pageError} title="The rule was not saved" />}
       <div className="filter-actions">
         <button type="submit" disabled={save.isPending} data-testid="rule-form-submit">
