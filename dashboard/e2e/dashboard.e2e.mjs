@@ -13,17 +13,11 @@
 // take to show up (default 60000). Exit code 0 = all steps passed; 1 = a step failed; 2 = bad setup.
 // Every timeout scales with the machine's load (support.mjs, TIME_SCALE).
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { apiCall, ARTIFACTS_DIR, BASE_URL, check, fail, Failure, passed, ms, PIPELINE_TIMEOUT_MS, screenshot, TIME_SCALE, waitFor } from './support.mjs';
-import { checkAlertTruth, checkCatalogTimes, checkLiveChart, createAlertRule } from './truth.mjs';
 
-const ADMIN_KEY = process.env.CS_ADMIN_KEY || '';
-const INGEST_KEY = process.env.CS_INGEST_KEY || '';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const WHOLE_RUN_TIMEOUT_MS = ms(5 * 60_000);
+import path from 'node:path';
+
+import { apiCall, BASE_URL, check, fail, passed, ms, PIPELINE_TIMEOUT_MS, screenshot, waitFor, ADMIN_KEY, INGEST_KEY, runWalk } from './support.mjs';
+import { checkAlertTruth, checkCatalogTimes, checkLiveChart, createAlertRule } from './truth.mjs';
 
 const RUN = randomUUID().slice(0, 8);
 const EVENT_TYPE = `e2e_${RUN}`;
@@ -270,67 +264,22 @@ async function signOut(page) {
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
-  const missing = ['CS_ADMIN_KEY', 'CS_INGEST_KEY'].filter((name) => !process.env[name]);
-  if (missing.length > 0) {
-    console.error(`FAIL  set ${missing.join(' and ')} (and BASE_URL, default ${BASE_URL})`);
-    process.exit(2);
-  }
-  const watchdog = setTimeout(() => {
-    console.error(`FAIL  the run took more than ${WHOLE_RUN_TIMEOUT_MS / 1000} s`);
-    process.exit(1);
-  }, WHOLE_RUN_TIMEOUT_MS);
-  watchdog.unref();
-
-  await mkdir(ARTIFACTS_DIR, { recursive: true });
-  const userDataDir = await mkdtemp(path.join(tmpdir(), 'cs-dashboard-e2e-'));
-  console.log(`dashboard e2e against ${BASE_URL}, run ${RUN}, artifacts in ${ARTIFACTS_DIR}, time scale ${TIME_SCALE}`);
-  let context;
-  let page;
-  try {
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: ms(180_000),
-      viewport: { width: 1440, height: 1000 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(ms(15_000));
-    page.on('pageerror', (error) => console.error(`      page error: ${error.message}`));
-
-    await signIn(page);
-    const rule = await createAlertRule(ADMIN_KEY, EVENT_TYPE);
-    const sent = await sendEvents();
-    await checkOverview(page);
-    await checkLiveChart(page, EVENT_TYPE);
-    await checkAlertTruth(page, rule);
-    await checkCatalogTimes(page, EVENT_TYPE, sent);
-    await checkEvents(page, sent.filter((e) => e.user_id === USER_A).map((e) => e.event_id));
-    await checkKeys(page);
-    await signOut(page);
-    console.log('PASS  dashboard e2e: all steps passed');
-  } catch (error) {
-    console.error(`FAIL  ${error instanceof Failure ? error.message : error?.stack || error}`);
-    if (page) {
-      await page
-        .screenshot({ path: path.join(ARTIFACTS_DIR, 'failure.png'), fullPage: true })
-        .then(() => console.error(`      screenshot ${path.join(ARTIFACTS_DIR, 'failure.png')} (page ${page.url()})`))
-        .catch(() => {});
-    }
-    process.exitCode = 1;
-  } finally {
-    await context?.close().catch(() => {});
-    await rm(userDataDir, { recursive: true, force: true }).catch(() => {});
-    clearTimeout(watchdog);
-  }
+  await runWalk(
+    'dashboard',
+    async ({ page }) => {
+      await signIn(page);
+      const rule = await createAlertRule(ADMIN_KEY, EVENT_TYPE);
+      const sent = await sendEvents();
+      await checkOverview(page);
+      await checkLiveChart(page, EVENT_TYPE);
+      await checkAlertTruth(page, rule);
+      await checkCatalogTimes(page, EVENT_TYPE, sent);
+      await checkEvents(page, sent.filter((e) => e.user_id === USER_A).map((e) => e.event_id));
+      await checkKeys(page);
+      await signOut(page);
+    },
+    { wholeRunMs: 5 * 60_000, run: RUN },
+  );
 }
 
 await main();

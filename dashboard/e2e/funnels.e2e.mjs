@@ -9,15 +9,11 @@
 //
 // Exit code 0 = all steps passed; 1 = a step failed. Every timeout scales with the machine's load (support.mjs).
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { apiCall, ARTIFACTS_DIR, BASE_URL, check, fail, Failure, ms, passed, PIPELINE_TIMEOUT_MS, screenshot, TIME_SCALE, waitFor } from './support.mjs';
 
-const ADMIN_KEY = process.env.CS_ADMIN_KEY || '';
-const INGEST_KEY = process.env.CS_INGEST_KEY || '';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+import path from 'node:path';
+
+import { apiCall, BASE_URL, check, fail, ms, passed, PIPELINE_TIMEOUT_MS, screenshot, waitFor, ADMIN_KEY, INGEST_KEY, runWalk } from './support.mjs';
+
 const RUN = randomUUID().slice(0, 8);
 const SIGNUP = `fx_signup_${RUN}`;
 const CHECKOUT = `fx_checkout_${RUN}`;
@@ -125,41 +121,16 @@ async function openShared(context, url) {
 }
 
 async function main() {
-  const watchdog = setTimeout(() => {
-    console.error('FAIL  the funnels e2e run did not finish in time');
-    process.exit(1);
-  }, ms(4 * 60_000));
-  watchdog.unref();
-  await mkdir(ARTIFACTS_DIR, { recursive: true });
-  const userDataDir = await mkdtemp(path.join(tmpdir(), 'cs-funnels-e2e-'));
-  console.log(`funnels e2e against ${BASE_URL}, run ${RUN}, time scale ${TIME_SCALE}`);
-  let context;
-  let page;
-  try {
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: ms(180_000),
-      viewport: { width: 1440, height: 1000 },
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(ms(15_000));
-    page.on('pageerror', (error) => console.error(`      page error: ${error.message}`));
-    await sendFunnelEvents();
-    await signIn(page);
-    const url = await buildFunnel(page);
-    await openShared(context, url);
-    console.log('PASS  funnels e2e: all steps passed');
-  } catch (error) {
-    console.error(`FAIL  ${error instanceof Failure ? error.message : error?.stack || error}`);
-    if (page) await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'funnel-failure.png'), fullPage: true }).catch(() => {});
-    process.exitCode = 1;
-  } finally {
-    await context?.close().catch(() => {});
-    await rm(userDataDir, { recursive: true, force: true }).catch(() => {});
-    clearTimeout(watchdog);
-  }
+  await runWalk(
+    'funnels',
+    async ({ context, page }) => {
+      await sendFunnelEvents();
+      await signIn(page);
+      const url = await buildFunnel(page);
+      await openShared(context, url);
+    },
+    { run: RUN },
+  );
 }
 
 await main();

@@ -9,16 +9,10 @@
 //
 // Exit code 0 = all steps passed; 1 = a step failed; 2 = bad setup. Timeouts scale with load (support.mjs).
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { apiCall, ARTIFACTS_DIR, BASE_URL, check, fail, Failure, ms, passed, PIPELINE_TIMEOUT_MS, screenshot, TIME_SCALE, waitFor } from './support.mjs';
 
-const ADMIN_KEY = process.env.CS_ADMIN_KEY || '';
-const INGEST_KEY = process.env.CS_INGEST_KEY || '';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const WHOLE_RUN_TIMEOUT_MS = ms(4 * 60_000);
+import path from 'node:path';
+
+import { apiCall, BASE_URL, check, fail, ms, passed, PIPELINE_TIMEOUT_MS, screenshot, waitFor, ADMIN_KEY, INGEST_KEY, runWalk } from './support.mjs';
 
 const RUN = randomUUID().slice(0, 8);
 const EVENT_TYPE = `e2e_insight_${RUN}`;
@@ -151,48 +145,17 @@ async function shareAndReopen(context, page, built) {
 }
 
 async function main() {
-  const missing = ['CS_ADMIN_KEY', 'CS_INGEST_KEY'].filter((name) => !process.env[name]);
-  if (missing.length > 0) {
-    console.error(`FAIL  set ${missing.join(' and ')} (and BASE_URL, default ${BASE_URL})`);
-    process.exit(2);
-  }
-  const watchdog = setTimeout(() => {
-    console.error(`FAIL  the run took more than ${WHOLE_RUN_TIMEOUT_MS / 1000} s`);
-    process.exit(1);
-  }, WHOLE_RUN_TIMEOUT_MS);
-  watchdog.unref();
-  await mkdir(ARTIFACTS_DIR, { recursive: true });
-  const userDataDir = await mkdtemp(path.join(tmpdir(), 'cs-insights-e2e-'));
-  console.log(`insights e2e against ${BASE_URL}, run ${RUN}, artifacts in ${ARTIFACTS_DIR}, time scale ${TIME_SCALE}`);
-  let context;
-  let page;
-  try {
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: ms(180_000),
-      viewport: { width: 1440, height: 1000 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE_URL }).catch(() => {});
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(ms(15_000));
-    page.on('pageerror', (error) => console.error(`      page error: ${error.message}`));
-    await page.goto(`${BASE_URL}/`);
-    await signIn(page);
-    await sendEvents();
-    const built = await buildBreakdown(page);
-    await shareAndReopen(context, page, built);
-    console.log('PASS  insights e2e: all steps passed');
-  } catch (error) {
-    console.error(`FAIL  ${error instanceof Failure ? error.message : error?.stack || error}`);
-    if (page) await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'failure.png'), fullPage: true }).catch(() => {});
-    process.exitCode = 1;
-  } finally {
-    await context?.close().catch(() => {});
-    await rm(userDataDir, { recursive: true, force: true }).catch(() => {});
-    clearTimeout(watchdog);
-  }
+  await runWalk(
+    'insights',
+    async ({ context, page }) => {
+      await page.goto(`${BASE_URL}/`);
+      await signIn(page);
+      await sendEvents();
+      const built = await buildBreakdown(page);
+      await shareAndReopen(context, page, built);
+    },
+    { wholeRunMs: 4 * 60_000, permissions: ['clipboard-read', 'clipboard-write'], run: RUN },
+  );
 }
 
 await main();

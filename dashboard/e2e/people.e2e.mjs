@@ -7,15 +7,11 @@
 //
 // Exit code 0 = all steps passed; 1 = a step failed; 2 = bad setup. Timeouts scale with load (support.mjs).
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { apiCall, ARTIFACTS_DIR, BASE_URL, check, fail, Failure, ms, passed, PIPELINE_TIMEOUT_MS, screenshot, waitFor } from './support.mjs';
 
-const ADMIN_KEY = process.env.CS_ADMIN_KEY || '';
-const INGEST_KEY = process.env.CS_INGEST_KEY || '';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+import path from 'node:path';
+
+import { apiCall, BASE_URL, check, fail, ms, passed, PIPELINE_TIMEOUT_MS, screenshot, waitFor, ADMIN_KEY, INGEST_KEY, runWalk } from './support.mjs';
+
 const RUN = randomUUID().slice(0, 8);
 const USER = `person-${RUN}`;
 const LIVE_USER = `live-${RUN}`;
@@ -108,43 +104,15 @@ async function followLive(page) {
 }
 
 async function main() {
-  if (!ADMIN_KEY || !INGEST_KEY) {
-    console.error('FAIL  set CS_ADMIN_KEY and CS_INGEST_KEY');
-    process.exit(2);
-  }
-  const watchdog = setTimeout(() => {
-    console.error('FAIL  the run took too long');
-    process.exit(1);
-  }, ms(240_000));
-  watchdog.unref();
-  await mkdir(ARTIFACTS_DIR, { recursive: true });
-  const userDataDir = await mkdtemp(path.join(tmpdir(), 'cs-people-e2e-'));
-  let context;
-  let page;
-  try {
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: ms(180_000),
-      viewport: { width: 1440, height: 1000 },
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(ms(15_000));
-    page.on('pageerror', (error) => console.error(`      page error: ${error.message}`));
-    await signIn(page);
-    await openUserFromExplorer(page);
-    await followLive(page);
-    console.log('PASS  people e2e: all steps passed');
-  } catch (error) {
-    console.error(`FAIL  ${error instanceof Failure ? error.message : error?.stack || error}`);
-    if (page) await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'failure.png'), fullPage: true }).catch(() => {});
-    process.exitCode = 1;
-  } finally {
-    await context?.close().catch(() => {});
-    await rm(userDataDir, { recursive: true, force: true }).catch(() => {});
-    clearTimeout(watchdog);
-  }
+  await runWalk(
+    'people',
+    async ({ page }) => {
+      await signIn(page);
+      await openUserFromExplorer(page);
+      await followLive(page);
+    },
+    {},
+  );
 }
 
 await main();

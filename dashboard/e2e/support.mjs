@@ -71,3 +71,61 @@ export async function apiCall(method, urlPath, key, body) {
   }
   return { status: response.status, json, text };
 }
+
+export const ADMIN_KEY = process.env.CS_ADMIN_KEY || '';
+export const INGEST_KEY = process.env.CS_INGEST_KEY || '';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+/** One walk in a fresh headless Chromium profile: checks the keys (exit 2 without them), bounds the whole run
+ * (a watchdog at ``wholeRunMs``, scaled), runs ``steps({ context, page })``, and prints PASS or FAIL with a
+ * screenshot of the page it failed on. ``permissions`` are granted on BASE_URL (e.g. the clipboard). */
+export async function runWalk(name, steps, { wholeRunMs = 240_000, permissions = [], run = '' } = {}) {
+  const missing = ['CS_ADMIN_KEY', 'CS_INGEST_KEY'].filter((key) => !process.env[key]);
+  if (missing.length > 0) {
+    console.error(`FAIL  set ${missing.join(' and ')} (and BASE_URL, default ${BASE_URL})`);
+    process.exit(2);
+  }
+  const limitMs = Math.round(wholeRunMs * TIME_SCALE);
+  const watchdog = setTimeout(() => {
+    console.error(`FAIL  the ${name} e2e run took more than ${limitMs / 1000} s`);
+    process.exit(1);
+  }, limitMs);
+  watchdog.unref();
+  const { mkdir, mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { chromium } = await import('playwright-core');
+  await mkdir(ARTIFACTS_DIR, { recursive: true });
+  const userDataDir = await mkdtemp(path.join(tmpdir(), `cs-${name}-e2e-`));
+  console.log(`${name} e2e against ${BASE_URL}, run ${run}, artifacts in ${ARTIFACTS_DIR}, time scale ${TIME_SCALE}`);
+  let context;
+  let page;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      timeout: Math.round(180_000 * TIME_SCALE),
+      viewport: { width: 1440, height: 1000 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+    if (permissions.length > 0) await context.grantPermissions(permissions, { origin: BASE_URL }).catch(() => {});
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(Math.round(15_000 * TIME_SCALE));
+    page.on('pageerror', (error) => console.error(`      page error: ${error.message}`));
+    await steps({ context, page });
+    console.log(`PASS  ${name} e2e: all steps passed`);
+  } catch (error) {
+    console.error(`FAIL  ${error instanceof Failure ? error.message : error?.stack || error}`);
+    if (page) {
+      const shot = path.join(ARTIFACTS_DIR, 'failure.png');
+      await page.screenshot({ path: shot, fullPage: true })
+        .then(() => console.error(`      screenshot ${shot} (page ${page.url()})`))
+        .catch(() => {});
+    }
+    process.exitCode = 1;
+  } finally {
+    await context?.close().catch(() => {});
+    await rm(userDataDir, { recursive: true, force: true }).catch(() => {});
+    clearTimeout(watchdog);
+  }
+}
