@@ -95,14 +95,20 @@ class DenseRun:
     v: list[int]
 
 
-def parse_series_query(params: QueryParams) -> SeriesQuery:
-    interval = INTERVALS[params.choice("interval", tuple(INTERVALS))]
-    start, end = params.timestamp("from"), params.timestamp("to")
+def parse_range(
+    params: QueryParams, interval: Interval, names: tuple[str, str] = ("from", "to")
+) -> tuple[datetime, datetime]:
+    """The request's [start, end) by the given parameter names (``start``/``end`` also take ``from``/``to``
+    where the route says so), refused when missing, reversed, or longer than the interval allows."""
+    first, last = names
+    start, end = params.timestamp(first), params.timestamp(last)
+    if names == ("start", "end"):
+        start, end = start or params.timestamp("from"), end or params.timestamp("to")
     if start is None or end is None:
-        missing = "from" if start is None else "to"
+        missing = first if start is None else last
         raise MalformedRequest(code="missing_parameter", message=f"'{missing}' is required", field=missing)
     if end <= start:
-        raise invalid("to", "'to' must be after 'from'")
+        raise invalid(last, f"'{last}' must be after '{first}'")
     if end - start > interval.max_range:
         raise MalformedRequest(
             code="range_too_long",
@@ -110,6 +116,12 @@ def parse_series_query(params: QueryParams) -> SeriesQuery:
             "pick a coarser interval",
             field="interval",
         )
+    return start, end
+
+
+def parse_series_query(params: QueryParams) -> SeriesQuery:
+    interval = INTERVALS[params.choice("interval", tuple(INTERVALS))]
+    start, end = parse_range(params, interval)
     metric: Metric = (
         "unique_users" if params.choice("metric", ("count", "unique_users"), "count") != "count" else "count"
     )

@@ -24,7 +24,14 @@ import orjson
 from customersignal.domain.errors import MalformedRequest, Unprocessable
 from customersignal.domain.property_filters import MAX_PROPERTY_CHARS, PropertyFilter, parse_filter_params
 from customersignal.domain.query_params import QueryParams, invalid
-from customersignal.domain.timeseries import INTERVALS, SeriesPlan, SeriesQuery, from_epoch_ms, plan_series
+from customersignal.domain.timeseries import (
+    INTERVALS,
+    SeriesPlan,
+    SeriesQuery,
+    from_epoch_ms,
+    parse_range,
+    plan_series,
+)
 from customersignal.domain.trend_models import (
     MEASURES,
     NUMERIC_MEASURES,
@@ -49,20 +56,7 @@ OTHER_LABEL = "Other"
 def parse_trend_query(params: QueryParams, filter_values: Sequence[str]) -> TrendQuery:
     event_type = params.required_text("type", max_length=128)
     interval = INTERVALS[params.choice("interval", tuple(INTERVALS), "1d")]
-    start = params.timestamp("start") or params.timestamp("from")
-    end = params.timestamp("end") or params.timestamp("to")
-    if start is None or end is None:
-        missing = "start" if start is None else "end"
-        raise MalformedRequest(code="missing_parameter", message=f"'{missing}' is required", field=missing)
-    if end <= start:
-        raise invalid("end", "'end' must be after 'start'")
-    if end - start > interval.max_range:
-        raise MalformedRequest(
-            code="range_too_long",
-            message=f"at interval {interval.name} a range may span at most {interval.max_range.days} days; "
-            "pick a coarser interval",
-            field="interval",
-        )
+    start, end = parse_range(params, interval, ("start", "end"))
     measure = MEASURES[MEASURES.index(params.choice("measure", MEASURES, "count"))]
     raw_property = params.text("property", max_length=MAX_PROPERTY_CHARS)
     if measure in NUMERIC_MEASURES and raw_property is None:
