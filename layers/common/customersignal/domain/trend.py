@@ -16,6 +16,7 @@ Both are Postgres only: the Redis hot window holds per-type minute counts, not p
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 
@@ -115,17 +116,7 @@ def rollup_read(query: TrendQuery, plan: SeriesPlan, usable: frozenset[tuple[str
     rows = rollup_rows(query.measure, query.property, query.breakdown, query.filters, usable)
     if rows is None:
         return None
-    return TrendRead(
-        event_type=query.event_type,
-        measure=query.measure,
-        property=query.property,
-        breakdown=query.breakdown,
-        filters=query.filters,
-        limit=query.limit,
-        boundaries_ms=plan.boundaries_ms,
-        dimension=rows[0],
-        measure_name=rows[1],
-    )
+    return dataclasses.replace(raw_read(query, plan), dimension=rows[0], measure_name=rows[1])
 
 
 def rollup_rows(
