@@ -30,7 +30,7 @@ from customersignal.domain.query_params import QueryParams
 from customersignal.domain.trend import insight_trend, parse_trend_query
 from customersignal.domain.trend_models import TrendResponse
 from customersignal.settings import PostgresSettings
-from tests.support.rollups import fill_rollups
+from tests.support.rollups import fill_rollups, insert_events, new_tenant
 
 pytestmark = pytest.mark.integration
 
@@ -58,32 +58,6 @@ class World:
     own: PostgresSettings
     tenant: uuid.UUID
     other_tenant: uuid.UUID
-
-
-def insert_events(db: Any, tenant: uuid.UUID, project: uuid.UUID, rows: list[Any], event_type: str) -> None:
-    for occurred, received, user, anon, props in rows:
-        db.run(
-            "INSERT INTO events (tenant_id, project_id, event_id, event_type, user_id, anonymous_id, occurred_at, "
-            "received_at, is_late, properties) VALUES (:t, :p, gen_random_uuid(), :type, :u, :a, "
-            "CAST(:o AS timestamptz), CAST(:r AS timestamptz), :late, CAST(:props AS jsonb))",
-            t=tenant,
-            p=project,
-            type=event_type,
-            u=user,
-            a=anon,
-            o=occurred,
-            r=received or occurred,
-            late=received is not None,
-            props=json.dumps(props),
-        )
-
-
-def new_tenant(db: Any, slug: str) -> tuple[uuid.UUID, uuid.UUID]:
-    tenant = db.run("INSERT INTO tenants (slug, name) VALUES (:s, :s) RETURNING id", s=slug)[0][0]
-    project = db.run("INSERT INTO projects (tenant_id, slug, name) VALUES (:t, 'p', 'P') RETURNING id", t=tenant)
-    for name in ("checkout", "view"):
-        db.run("INSERT INTO event_types (tenant_id, name) VALUES (:t, :n)", t=tenant, n=name)
-    return tenant, project[0][0]
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
-"""Migration 0011: the identity map is filled from the events already stored (earliest link wins, $alias
-calls included), the insight indexes exist, and a downgrade leaves the events as they were."""
+"""Migrations 0011 and 0015: the identity map is filled from the events already stored (earliest link wins,
+$alias calls included), the insight indexes exist, a downgrade leaves the events as they were; the rollup
+summaries are derived from the hourly rollups already stored."""
 
 from __future__ import annotations
 
@@ -117,5 +118,62 @@ def test_aliases_come_from_stored_events_and_the_downgrade_keeps_them(pg_empty_s
     pg = connect(pg_empty_settings)
     try:
         assert pg.run("SELECT count(*) FROM person_aliases") == [[3]]
+    finally:
+        pg.close()
+
+
+def test_the_summaries_are_derived_from_the_rollups_already_stored(pg_empty_settings: PostgresSettings) -> None:
+    # Given a database at 0014 holding hourly rollup rows over two UTC days (a dimension's and a measure's)
+    database = pg_empty_settings.pg_database
+    run_alembic(pg_empty_settings, database, "upgrade", "0014_alert_insights")
+    pg = connect(pg_empty_settings)
+    try:
+        tenant = pg.run("INSERT INTO tenants (slug, name) VALUES ('s', 's') RETURNING id")[0][0]
+        pg.run("INSERT INTO event_types (tenant_id, name) VALUES (:t, 'checkout')", t=tenant)
+        rows = [("plan", '"pro"', "", 0, 2, 0, 0.0), ("plan", '"pro"', "", 23, 3, 0, 0.0)]
+        rows += [("plan", '"free"', "", 23, 1, 0, 0.0), ("plan", '"pro"', "amount", 23, 3, 2, 7.5)]
+        rows += [("", "null", "amount", 23, 4, 3, 9.5)]  # over all events: one value, not summarised
+        for dimension, value, measure, hours, count, value_count, value_sum in rows:
+            pg.run(
+                "INSERT INTO property_rollup_hour (tenant_id, event_type, dimension, dim_value, measure, bucket_start,"
+                " event_count, value_count, value_sum) VALUES (:t, 'checkout', :d, CAST(:v AS jsonb), :m, :b, :n, :xn,"
+                " :xs)",
+                t=tenant,
+                d=dimension,
+                v=value,
+                m=measure,
+                b=T0 + timedelta(hours=hours),  # 09:00 on day 1, 08:00 on day 2
+                n=count,
+                xn=value_count,
+                xs=value_sum,
+            )
+        # When 0015 runs
+        run_alembic(pg_empty_settings, database, "upgrade", "0015_rollup_summaries")
+        # Then the days and the hour totals hold the stored rows' sums
+        days = pg.run(
+            "SELECT dimension, dim_value::text, measure, day_start, event_count, value_count, value_sum"
+            " FROM property_rollup_day ORDER BY 1, 2, 3, 4"
+        )
+        day1, day2 = datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 2, tzinfo=UTC)
+        assert days == [
+            ["plan", '"free"', "", day2, 1, 0, 0.0],
+            ["plan", '"pro"', "", day1, 2, 0, 0.0],
+            ["plan", '"pro"', "", day2, 3, 0, 0.0],
+            ["plan", '"pro"', "amount", day2, 3, 2, 7.5],
+        ]
+        totals = pg.run(
+            "SELECT dimension, measure, bucket_start, event_count FROM property_rollup_hour_total ORDER BY 1, 2, 3"
+        )
+        assert totals == [
+            ["plan", "", T0, 2],
+            ["plan", "", T0 + timedelta(hours=23), 4],
+            ["plan", "amount", T0 + timedelta(hours=23), 3],
+        ]
+        # And a downgrade to 0014 removes them and leaves the hourly rows
+        run_alembic(pg_empty_settings, database, "downgrade", "0014_alert_insights")
+        assert pg.run("SELECT count(*) FROM property_rollup_hour") == [[5]]
+        assert pg.run("SELECT to_regclass('property_rollup_day'), to_regclass('property_rollup_hour_total')") == [
+            [None, None]
+        ]
     finally:
         pg.close()

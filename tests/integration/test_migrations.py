@@ -49,6 +49,8 @@ TABLES = {
     "dead_letters",
     "property_rollups",
     "property_rollup_hour",
+    "property_rollup_day",
+    "property_rollup_hour_total",
     "person_aliases",
 }
 

@@ -13,6 +13,7 @@ from customersignal.adapters.postgres import connect
 from customersignal.domain.auth import Scope
 from tests.fixtures.aggregator import TenantRef, envelope
 from tests.fixtures.dashboard import Dashboard
+from tests.support.rollups import summary_mismatches, summary_rows
 
 pytestmark = pytest.mark.integration
 
@@ -100,10 +101,13 @@ def test_unmarking_deletes_the_rollup_and_its_rows(dashboard: Dashboard, tenant:
     try:
         rows = "SELECT dimension, measure FROM property_rollup_hour WHERE tenant_id = :t ORDER BY 1, 2"
         assert db.run(rows, t=ref.tenant_id) == [["", "amount"], ["plan", ""], ["plan", "amount"]]
-        # When plan is unmarked Then its rows go, with the pair it formed with amount
+        assert summary_rows(db, ref.tenant_id) == 4  # plan's day and hour total, alone and paired with amount
+        # When plan is unmarked Then its rows go, with the pair it formed with amount, and their summaries
+        # (the tenant role deletes; the trigger that subtracts runs as the summaries' owner)
         status, body = put(dashboard, key, "plan", False, False)
         assert (status, body["rollup"]) == (200, {"dimension": None, "measure": None})
         assert db.run(rows, t=ref.tenant_id) == [["", "amount"]]
+        assert (summary_rows(db, ref.tenant_id), summary_mismatches(db, ref.tenant_id)) == (0, [])
         # And when amount is unmarked, nothing is left
         assert put(dashboard, key, "amount", False, False)[0] == 200
         assert db.run(rows, t=ref.tenant_id) == []

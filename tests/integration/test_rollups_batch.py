@@ -16,6 +16,7 @@ from customersignal.adapters.pg_rollup_backfill import backfill_rollups
 from customersignal.domain.batch_apply import AggregatorPorts, apply_batch
 from customersignal.domain.envelope import Envelope
 from tests.fixtures.aggregator import NOW, TenantRef, add_tenant, envelope, records
+from tests.support.rollups import summary_mismatches, summary_rows
 
 pytestmark = pytest.mark.integration
 
@@ -154,12 +155,16 @@ def test_rollups_equal_the_raw_events_across_marking_backfill_late_duplicate_and
     assert after_only[("plan", '"pro"', "", H1)] == (1, 1, 0, 0.0, None, None)
     assert after_only[("", "null", "amount", H2)] == (3, None, 2, 101.0, 1.0, 100.0)
     assert ("plan", '"free"', "", H1) not in after_only
+    # And the day and hour-total summaries the triggers keep agree with them
+    assert summary_mismatches(agg_db, ref.tenant_id) == []
+    assert summary_rows(agg_db, ref.tenant_id) > 0
     # When the backfill runs (the tenant's freshness has passed the mark) Then it adds the events before it
     results = list(backfill_rollups(agg_db, datetime.now(UTC)))
     assert sorted((r.property_name, r.done) for r in results) == [("amount", True), ("plan", True)]
     assert rollup_cells(agg_db, ref) == EXPECTED_AFTER_BACKFILL
     # And the same cells computed from the raw events agree
     assert raw_cells(agg_db, ref, "checkout") == EXPECTED_AFTER_BACKFILL
+    assert summary_mismatches(agg_db, ref.tenant_id) == []
     # And a second run adds nothing
     assert list(backfill_rollups(agg_db, datetime.now(UTC))) == []
     assert rollup_cells(agg_db, ref) == EXPECTED_AFTER_BACKFILL
@@ -200,6 +205,7 @@ def test_whichever_is_marked_last_backfills_the_pairs_and_every_event_counts_onc
     }
     assert rollup_cells(agg_db, ref) == expected
     assert raw_cells(agg_db, ref, "checkout") == expected
+    assert summary_mismatches(agg_db, ref.tenant_id) == []
 
 
 def test_a_capped_dimension_is_no_longer_written(agg_db: pg8000.native.Connection, make_ports: MakePorts) -> None:

@@ -4,11 +4,12 @@ A test oracle, written apart from the aggregator's SQL (pg_rollup_sql) so the re
 its mistakes; it is the aggregation the migration's contract describes (0011_insights): dimension rows
 (count and users sketch per value, unset = JSON null), measure rows over all events (dimension '') and per
 value of each dimension, value_* over JSON numbers only. It marks every rollup backfilled, so readers may
-use them.
+use them. Also the check that property_rollup_hour's summaries (0015, kept by triggers) agree with it.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -34,6 +35,32 @@ WHERE tenant_id = :t GROUP BY 1, 2, 4, 6
 """
 
 
+def insert_events(db: Any, tenant: uuid.UUID, project: uuid.UUID, rows: list[Any], event_type: str) -> None:
+    for occurred, received, user, anon, props in rows:
+        db.run(
+            "INSERT INTO events (tenant_id, project_id, event_id, event_type, user_id, anonymous_id, occurred_at, "
+            "received_at, is_late, properties) VALUES (:t, :p, gen_random_uuid(), :type, :u, :a, "
+            "CAST(:o AS timestamptz), CAST(:r AS timestamptz), :late, CAST(:props AS jsonb))",
+            t=tenant,
+            p=project,
+            type=event_type,
+            u=user,
+            a=anon,
+            o=occurred,
+            r=received or occurred,
+            late=received is not None,
+            props=json.dumps(props),
+        )
+
+
+def new_tenant(db: Any, slug: str) -> tuple[uuid.UUID, uuid.UUID]:
+    tenant = db.run("INSERT INTO tenants (slug, name) VALUES (:s, :s) RETURNING id", s=slug)[0][0]
+    project = db.run("INSERT INTO projects (tenant_id, slug, name) VALUES (:t, 'p', 'P') RETURNING id", t=tenant)
+    for name in ("checkout", "view"):
+        db.run("INSERT INTO event_types (tenant_id, name) VALUES (:t, :n)", t=tenant, n=name)
+    return tenant, project[0][0]
+
+
 def fill_rollups(
     db: Any, tenant: uuid.UUID, dimensions: Sequence[str], measures: Sequence[str], event_type: str = "checkout"
 ) -> None:
@@ -53,3 +80,42 @@ def fill_rollups(
             n=name,
             r=role,
         )
+
+
+# property_rollup_day and property_rollup_hour_total (migration 0015) recomputed from property_rollup_hour,
+# beside what its triggers kept: every row where they differ, either side missing
+SUMMARY_MISMATCHES = """
+WITH kept AS (
+    SELECT 'day' AS grain, dimension, measure, day_start AS at, dim_value, event_count, value_count,
+           round(value_sum::numeric, 6) AS value_sum
+    FROM property_rollup_day WHERE tenant_id = :t
+    UNION ALL
+    SELECT 'hour', dimension, measure, bucket_start, 'null'::jsonb, event_count, value_count,
+           round(value_sum::numeric, 6)
+    FROM property_rollup_hour_total WHERE tenant_id = :t
+), derived AS (
+    SELECT 'day' AS grain, dimension, measure, date_trunc('day', bucket_start, 'UTC') AS at, dim_value,
+           sum(event_count) AS event_count, sum(value_count) AS value_count, round(sum(value_sum)::numeric, 6)
+    FROM property_rollup_hour WHERE tenant_id = :t AND dimension <> '' GROUP BY 2, 3, 4, 5
+    UNION ALL
+    SELECT 'hour', dimension, measure, bucket_start, 'null'::jsonb, sum(event_count), sum(value_count),
+           round(sum(value_sum)::numeric, 6)
+    FROM property_rollup_hour WHERE tenant_id = :t AND dimension <> '' GROUP BY 2, 3, 4
+)
+(SELECT 'kept', * FROM kept EXCEPT ALL SELECT 'kept', * FROM derived)
+UNION ALL
+(SELECT 'derived', * FROM derived EXCEPT ALL SELECT 'derived', * FROM kept)
+"""
+
+
+def summary_mismatches(db: Any, tenant: uuid.UUID) -> list[list[Any]]:
+    """Rows where the triggers' summaries differ from the hourly rows they summarise ([] when they agree)."""
+    rows: list[list[Any]] = db.run(SUMMARY_MISMATCHES, t=tenant)
+    return rows
+
+
+def summary_rows(db: Any, tenant: uuid.UUID) -> int:
+    """How many summary rows the tenant has (so a test can tell "agree" from "both empty")."""
+    day = db.run("SELECT count(*) FROM property_rollup_day WHERE tenant_id = :t", t=tenant)[0][0]
+    hour = db.run("SELECT count(*) FROM property_rollup_hour_total WHERE tenant_id = :t", t=tenant)[0][0]
+    return int(day) + int(hour)

@@ -65,13 +65,14 @@ STAMP = """
 UPDATE property_rollups SET backfilled_at = now()
 WHERE tenant_id = :t AND event_type = :e AND property_name = :p AND role = :r
 """
-# At most cap + 1 values are read per dimension: enough to tell it is over.
+# At most cap + 1 values are read per dimension: enough to tell it is over. The day summary (0015) holds the
+# same values as the hours in a 24th of the rows.
 CAP = """
 UPDATE property_rollups r SET capped_at = now()
 WHERE r.role = 'dimension' AND r.capped_at IS NULL
   AND (CAST(:t AS uuid) IS NULL OR (r.tenant_id = CAST(:t AS uuid) AND r.event_type = :e AND r.property_name = :p))
   AND (SELECT count(*) FROM (
-          SELECT DISTINCT h.dim_value FROM property_rollup_hour h
+          SELECT DISTINCT h.dim_value FROM property_rollup_day h
           WHERE h.tenant_id = r.tenant_id AND h.event_type = r.event_type AND h.dimension = r.property_name
             AND h.measure = ''
           LIMIT :cap + 1) v) > :cap

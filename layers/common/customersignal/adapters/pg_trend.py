@@ -17,6 +17,7 @@ statement timeout; running past it raises ``TrendTooSlow``, which the domain tur
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from customersignal.adapters import pg_sketch
@@ -80,6 +81,53 @@ WITH base AS (
     GROUP BY 1, 2
 )"""  # noqa: S608 - constants; the filters are conditions over bind parameters
 
+# A breakdown of an additive measure from the summaries (migration 0015): rank on whole UTC days
+# (property_rollup_day) plus the range's partial days from the hours, read only the top keys' hours (by
+# value: property_rollup_hour_value_idx), and take "other" as the hour's total less the top keys'.
+SUMMARISED = frozenset({"count", "sum", "avg"})
+ROLLUP_KEY = """tenant_id = :tenant AND {t}.event_type = :event_type AND {t}.dimension = :dimension
+          AND {t}.measure = :measure"""
+SUMMARY_BREAKDOWN = f"""
+WITH ranked AS (
+    SELECT k, {{agg}} AS total
+    FROM (
+        SELECT d.dim_value AS k, d.event_count, d.value_count, d.value_sum FROM property_rollup_day d
+        WHERE d.{ROLLUP_KEY.format(t="d")} AND d.day_start >= :day_lo AND d.day_start < :day_hi
+        UNION ALL
+        SELECT r.dim_value, r.event_count, r.value_count, r.value_sum FROM property_rollup_hour r
+        WHERE r.{ROLLUP_KEY.format(t="r")} AND ((r.bucket_start >= :start AND r.bucket_start < :day_lo)
+              OR (r.bucket_start >= :day_hi AND r.bucket_start < :end))
+    ) parts
+    GROUP BY k
+), top AS (
+    SELECT k, total, row_number() OVER (ORDER BY total DESC NULLS LAST, k) AS r FROM ranked ORDER BY r LIMIT :limit
+), top_hours AS (
+    SELECT top.r, {BUCKET.format(column="h.bucket_start")} AS b, h.event_count, h.value_count, h.value_sum
+    FROM top JOIN property_rollup_hour h ON h.{ROLLUP_KEY.format(t="h")} AND h.dim_value = top.k
+         AND h.bucket_start >= :start AND h.bucket_start < :end
+), top_buckets AS (
+    SELECT b, sum(event_count) AS n, sum(value_count) AS xn, sum(value_sum) AS xs FROM top_hours GROUP BY b
+), rest AS (
+    SELECT a.b, a.event_count - COALESCE(t.n, 0) AS event_count, a.value_count - COALESCE(t.xn, 0) AS value_count,
+           a.value_sum - COALESCE(t.xs, 0) AS value_sum
+    FROM (
+        SELECT {BUCKET.format(column="a.bucket_start")} AS b, sum(a.event_count) AS event_count,
+               sum(a.value_count) AS value_count, sum(a.value_sum) AS value_sum
+        FROM property_rollup_hour_total a
+        WHERE a.{ROLLUP_KEY.format(t="a")} AND a.bucket_start >= :start AND a.bucket_start < :end
+        GROUP BY 1
+    ) a LEFT JOIN top_buckets t ON t.b = a.b
+)
+SELECT false, top.k::text, g.r, g.b, g.v
+FROM (SELECT r, b, CAST({{agg}} AS float8) AS v FROM top_hours GROUP BY r, b) g JOIN top ON top.r = g.r
+UNION ALL
+SELECT false, k::text, r, NULL, CAST(total AS float8) FROM top
+UNION ALL
+SELECT true, NULL, NULL, b, CAST({{agg}} AS float8) FROM rest WHERE event_count > 0 GROUP BY b
+UNION ALL
+SELECT true, NULL, NULL, NULL, CAST({{agg}} AS float8) FROM rest WHERE event_count > 0 HAVING count(*) > 0
+"""  # noqa: S608 - constants and bind parameters only
+
 # the measure's value when it is a JSON number (the CASE keeps the cast from seeing anything else)
 NUMBER_VALUE = (
     "CASE WHEN jsonb_typeof(e.properties -> CAST(:measure_p AS text)) = 'number' "
@@ -102,6 +150,8 @@ VALUES = "r.value_count, r.value_sum, r.value_min, r.value_max"
 
 def rollup_statement(read: TrendRead) -> tuple[str, dict[str, Any]]:
     params = _common(read) | {"dimension": read.dimension, "measure": read.measure_name}
+    if read.breakdown and read.measure in SUMMARISED and not read.filters:
+        return SUMMARY_BREAKDOWN.format(agg=AGGREGATES[read.measure]), params | _whole_days(params)
     conditions = [condition(item, "r.dim_value", f"f{index}_v", params) for index, item in enumerate(read.filters)]
     users = "r.users" if read.measure == "unique_users" else NO_USERS
     base = ROLLUP_BASE.format(
@@ -138,6 +188,15 @@ def _common(read: TrendRead) -> dict[str, Any]:
         "bounds": read.boundaries_ms,
         "limit": read.limit,
     }
+
+
+def _whole_days(params: dict[str, Any]) -> dict[str, datetime]:
+    """The UTC days wholly inside [start, end): the summaries rank those, the hours the rest (none: an
+    empty span at ``end``, so every hour is read)."""
+    start, end = params["start"], params["end"]
+    day_lo = (start - timedelta(microseconds=1)).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    day_hi = end.replace(hour=0, minute=0, second=0, microsecond=0)
+    return {"day_lo": day_lo, "day_hi": day_hi} if day_lo < day_hi else {"day_lo": end, "day_hi": end}
 
 
 def _rows(rows: list[list[Any]]) -> list[TrendRow]:
