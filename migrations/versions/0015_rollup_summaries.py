@@ -164,10 +164,18 @@ UPGRADE = [
         """property_rollup_hour's dimension rows summed over all values per hour, kept by its triggers: a
         breakdown's "other" is this less its top values. event_count, value_count and value_sum only.""",
     ),
-    # a breakdown reads its top values' hours: by value, then hour (the primary key is by hour, then value)
+    # A breakdown reads its top values' hours: by value, then hour (the primary key is by hour, then value).
+    # Under the tenant's row-level security only leakproof operators may be index conditions, and jsonb's
+    # = is not: the index is on the value's hash (int8 =, leakproof), and the reader also compares the values.
+    # jsonb_hash_extended is the hash partitioning uses, which Postgres keeps stable across versions, and it
+    # hashes equal jsonb alike (1.0 and 1).
+    """
+ALTER TABLE property_rollup_hour
+ADD COLUMN value_hash bigint GENERATED ALWAYS AS (jsonb_hash_extended(dim_value, 0)) STORED
+""",
     """
 CREATE INDEX property_rollup_hour_value_idx
-ON property_rollup_hour (tenant_id, event_type, dimension, measure, dim_value, bucket_start)
+ON property_rollup_hour (tenant_id, event_type, dimension, measure, value_hash, bucket_start)
 """,
     *trigger("insert", "REFERENCING NEW TABLE AS new_rows"),
     *trigger("update", "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"),
@@ -193,6 +201,7 @@ DOWNGRADE = [
     *(f"DROP TRIGGER rollup_summaries_{change} ON property_rollup_hour" for change in TRIGGERS),
     *(f"DROP FUNCTION property_rollup_summarise_{change}()" for change in TRIGGERS),
     "DROP INDEX property_rollup_hour_value_idx",
+    "ALTER TABLE property_rollup_hour DROP COLUMN value_hash",
     "DROP TABLE property_rollup_hour_total",
     "DROP TABLE property_rollup_day",
 ]

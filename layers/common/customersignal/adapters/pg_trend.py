@@ -100,10 +100,12 @@ WITH ranked AS (
     ) parts
     GROUP BY k
 ), top AS (
-    SELECT k, total, row_number() OVER (ORDER BY total DESC NULLS LAST, k) AS r FROM ranked ORDER BY r LIMIT :limit
+    SELECT k, jsonb_hash_extended(k, 0) AS hash, total, row_number() OVER (ORDER BY total DESC NULLS LAST, k) AS r
+    FROM ranked ORDER BY r LIMIT :limit
 ), top_hours AS (
     SELECT top.r, {BUCKET.format(column="h.bucket_start")} AS b, h.event_count, h.value_count, h.value_sum
-    FROM top JOIN property_rollup_hour h ON h.{ROLLUP_KEY.format(t="h")} AND h.dim_value = top.k
+    FROM top JOIN property_rollup_hour h  -- by value_hash: under RLS only a leakproof = drives an index (0015)
+         ON h.{ROLLUP_KEY.format(t="h")} AND h.value_hash = top.hash AND h.dim_value = top.k
          AND h.bucket_start >= :start AND h.bucket_start < :end
 ), top_buckets AS (
     SELECT b, sum(event_count) AS n, sum(value_count) AS xn, sum(value_sum) AS xs FROM top_hours GROUP BY b
