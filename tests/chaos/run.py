@@ -231,7 +231,7 @@ def rollup_lines(r: dict[str, Any] | None) -> list[str]:
     lines = [
         f"Property rollups marked under load: {marked}; backfill: {r['backfill']}",
         "",
-        "| rollup table | cells | raw events in them | lost | double-counted | value_sum lost "
+        "| rollup table | cells | their raw event_count | lost | double-counted | value_sum lost "
         "| value_sum double-counted |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
