@@ -2,7 +2,9 @@
 // End-to-end walk of issue 18's insight builder against a running CustomerSignal API (which serves
 // dashboard/dist): send events with a `plan` property, build "count by plan" on the Metrics page, turn on
 // the previous period, copy the chart's link, open it in a fresh tab (signing in again) and see the same
-// chart: same query, same controls, same lines and totals.
+// chart: same query, same controls, same lines and totals. Then, on the Alerts page, create a rule on the
+// sum of `amount` where plan = pro through the form, see it described in words in the list and on its
+// page, and see the alert evaluator (run by the pytest test beside the walk) judge it FIRING on that sum.
 //
 //   BASE_URL=http://127.0.0.1:8000 CS_ADMIN_KEY=cs_... CS_INGEST_KEY=cs_... ARTIFACTS_DIR=test-results \
 //   node e2e/insights.e2e.mjs
@@ -12,12 +14,19 @@ import { randomUUID } from 'node:crypto';
 
 import path from 'node:path';
 
+import { checkRuleEvaluates, createSumRule } from './ruleForm.mjs';
 import { apiCall, BASE_URL, check, fail, ms, passed, PIPELINE_TIMEOUT_MS, screenshot, waitFor, ADMIN_KEY, INGEST_KEY, runWalk } from './support.mjs';
 
 const RUN = randomUUID().slice(0, 8);
 const EVENT_TYPE = `e2e_insight_${RUN}`;
 /** Events per plan: distinct counts, so that the order (total desc) and every total are checked. */
 const PLANS = { pro: 7, free: 4, team: 2 };
+/** The i-th event of a plan has amount 10 * (i + 1): the pro events sum to 280, all of them to 410. */
+const amountOf = (i) => 10 * (i + 1);
+const PRO_SUM = Array.from({ length: PLANS.pro }, (_, i) => amountOf(i)).reduce((a, b) => a + b, 0);
+/** Below the pro sum, so the rule fires; the unfiltered sum (410) would fire too, so the observed value it
+ * shows (280) is what proves the filter applied. */
+const RULE_THRESHOLD = 250;
 
 async function signIn(page) {
   await page.waitForURL((url) => url.pathname === '/sign-in', { timeout: ms(15_000) }).catch(() => fail(`expected the sign-in page, at ${page.url()}`));
@@ -34,7 +43,7 @@ async function sendEvents() {
       event_type: EVENT_TYPE,
       user_id: `e2e-${RUN}-${plan}-${i}`,
       timestamp: new Date(now - (i + 1) * 60_000).toISOString(),
-      properties: { plan, amount: 10 * (i + 1) },
+      properties: { plan, amount: amountOf(i) },
     })),
   );
   const { status, json, text } = await apiCall('POST', '/v1/events', INGEST_KEY, { events });
@@ -153,8 +162,10 @@ async function main() {
       await sendEvents();
       const built = await buildBreakdown(page);
       await shareAndReopen(context, page, built);
+      const rule = await createSumRule(page, { eventType: EVENT_TYPE, property: 'amount', plan: 'pro', threshold: RULE_THRESHOLD, run: RUN });
+      await checkRuleEvaluates(page, rule, { observed: PRO_SUM, threshold: RULE_THRESHOLD });
     },
-    { wholeRunMs: 4 * 60_000, permissions: ['clipboard-read', 'clipboard-write'], run: RUN },
+    { wholeRunMs: 7 * 60_000, permissions: ['clipboard-read', 'clipboard-write'], run: RUN },
   );
 }
 

@@ -10,8 +10,10 @@ events). Meanwhile, in order: poison records into events_raw; the aggregator SIG
 transactions and restarted; the Kafka broker stopped and started (probed for 503 + Retry-After while
 down); Postgres stopped and started; Redis flushed and its hot window rebuilt; more poison. The generators
 are then stopped with SIGINT (as Ctrl-C), and `customersignal loadgen verify` compares their ledgers with
-Postgres (raw rows, minute / packed / hour / day counts) and the Redis hot window. Figures go to
-RESULTS.md and RESULTS.json.
+Postgres (raw rows, minute / packed / hour / day counts) and the Redis hot window. Property rollups ride
+along (tests/chaos/rollups.py): `purchase.plan` (a dimension) and `purchase.amount` (a measure) are marked
+through the API as the load starts and backfilled through the CLI before it stops, and their hourly rows
+are compared with the raw events cell by cell. Figures go to RESULTS.md and RESULTS.json.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.chaos import faults
+from tests.chaos import faults, rollups
 from tests.chaos.stack import ROOT, ChaosStack
 
 
@@ -60,6 +62,14 @@ def new_tenant(stack: ChaosStack, slug: str) -> tuple[uuid.UUID, uuid.UUID, str]
     match = KEY_PATTERN.search(created)
     assert match, created
     return _id(tenant), _id(project), match.group(1)
+
+
+def admin_key(stack: ChaosStack, slug: str) -> str:
+    """A read + admin key of the tenant's project: what marks rollups in the catalog."""
+    created = stack.cli("key", "create", "--tenant", slug, "--project", "load", "--scopes", "read,admin")
+    match = KEY_PATTERN.search(created)
+    assert match, created
+    return match.group(1)
 
 
 def _id(text: str) -> uuid.UUID:
@@ -102,6 +112,7 @@ def run(profile: Profile, state_dir: Path, results: Path, seed: int) -> bool:
             "batched": start_load(stack, "batched", key, profile.batch_rate, 20, seed + 1),
         }
         time.sleep(5)
+        marked = rollups.mark(stack, admin_key(stack, "chaos"))  # so the faults hit batches that write rollups
         placed = faults.inject_poison(stack, tenant_id, project_id)
         steps: list[tuple[str, Callable[[], faults.FaultReport]]] = [
             ("aggregator kills", lambda: faults.kill_aggregator(stack, profile.kills, rng)),
@@ -114,9 +125,13 @@ def run(profile: Profile, state_dir: Path, results: Path, seed: int) -> bool:
             reports.append(step())
             placed += faults.inject_poison(stack, tenant_id, project_id)
             time.sleep(3)
+        print("chaos: rollup backfill (under load)", flush=True)
+        backfilled = rollups.backfill(stack)
         load_exits = stop_loads(loads)
         print("chaos: load stopped; verifying", flush=True)
         audit = verify(stack, [state_dir / "logs" / f"{name}.ledger" for name in loads])
+        # after verify, which waits until every acknowledged event is counted
+        rollup_audit = rollups.audit(stack, str(tenant_id), marked, backfilled)
         reports.append(faults.dead_letter_check(stack, placed))
         esm_alive = stack.healthy("esm", "api")
         summaries = {name: _json(state_dir / "logs" / f"{name}.json") for name in loads}
@@ -125,9 +140,11 @@ def run(profile: Profile, state_dir: Path, results: Path, seed: int) -> bool:
             if process.poll() is None:
                 process.kill()
         stack.stop(keep_state=True)
-    passed = bool(audit.get("passed")) and esm_alive and not any(r.problems for r in reports)
+    passed = bool(audit.get("passed")) and rollup_audit.passed and esm_alive and not any(r.problems for r in reports)
     passed = passed and all(code == 130 for code in load_exits.values())  # 130: stopped by SIGINT, as asked
-    write_results(results, profile, audit, reports, summaries, load_exits, passed, time.monotonic() - started)
+    write_results(
+        results, profile, audit, rollup_audit, reports, summaries, load_exits, passed, time.monotonic() - started
+    )
     return passed
 
 
@@ -151,6 +168,7 @@ def write_results(
     results: Path,
     profile: Profile,
     audit: dict[str, Any],
+    rollup_audit: rollups.RollupAudit,
     reports: list[faults.FaultReport],
     summaries: dict[str, dict[str, Any]],
     load_exits: dict[str, int],
@@ -163,6 +181,7 @@ def write_results(
         "passed": passed,
         "elapsed_s": round(elapsed_s, 1),
         "audit": audit,
+        "rollups": rollup_audit.as_json(),
         "faults": [asdict(r) for r in reports],
         "load": summaries,
         "load_exit_codes": load_exits,
@@ -194,6 +213,8 @@ def markdown(doc: dict[str, Any]) -> str:
         f"{a.get('grain_mismatches') or 'none'}. Stored but never accepted: {a.get('wrongly_stored', 0)}.",
         f"Client retries of whole requests by reason: {retries or 'none'}.",
         "",
+        *rollup_lines(doc.get("rollups")),
+        "",
         "| fault | observed | problems |",
         "|---|---|---|",
     ]
@@ -201,6 +222,26 @@ def markdown(doc: dict[str, Any]) -> str:
         observed = "; ".join(f"{k}: {v}" for k, v in fault["observed"].items())
         lines.append(f"| {fault['name']} | {observed} | {'; '.join(fault['problems']) or 'none'} |")
     return "\n".join(lines)
+
+
+def rollup_lines(r: dict[str, Any] | None) -> list[str]:
+    if r is None:  # a results file from before the rollups rode along
+        return ["Property rollups: not checked in this run."]
+    marked = ", ".join(f"{rollups.EVENT_TYPE}.{p} ({m['role']})" for p, m in sorted(r["marked"].items()))
+    lines = [
+        f"Property rollups marked under load: {marked}; backfill: {r['backfill']}",
+        "",
+        "| rollup table | cells | their raw event_count | lost | double-counted | value_sum lost "
+        "| value_sum double-counted |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for t in r["tables"]:
+        lines.append(
+            f"| {t['table']} | {t['cells']:,} | {t['events']:,} | {t['lost']:,} | {t['double_counted']:,} "
+            f"| {t['sum_lost']:,.0f} | {t['sum_double_counted']:,.0f} |"
+        )
+        lines += [f"- {t['table']} differs: {m}" for m in t["mismatches"]]
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

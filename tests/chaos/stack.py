@@ -1,10 +1,18 @@
 """A copy of the local stack of its own for the fault suite: the same scripts `make up` runs (real Kafka,
 Postgres, Redis, moto, the local API gateway and the event-source mapping hosting the aggregator), with
-its own state directory and free ports, so faults never touch the developer's `make up` stack."""
+its own state directory and ports, so faults never touch the developer's `make up` stack.
+
+Ports. Each is the developer stack's own port (the environment, else .env, else the default, as
+infra/local/lib.sh reads them) plus ``CS_CHAOS_PORT_OFFSET`` (100): next to the worktree's own stack, so
+several engineers' chaos runs, each in its worktree's block, never meet, and below the kernel's ephemeral
+range. Ports handed out by the kernel (``bind(0)``, as other test runs pick theirs, or an outgoing
+connection's) could otherwise land on a chaos port while a fault has its server down, and the restart
+would fail or, worse, reach someone else's server. The run refuses to start on a port in use."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -23,17 +31,70 @@ BACKING = ("postgres", "redis", "kafka", "aws")
 APPS = ("api", "esm")
 
 
-def free_port() -> int:
+DEFAULT_PORT_OFFSET = 100
+# (our name, the variable, its default as infra/local/lib.sh has it)
+PORT_SETTINGS = (
+    ("kafka", "CS_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
+    ("controller", "CS_KAFKA_CONTROLLER_PORT", "9093"),
+    ("pg", "CS_PG_PORT", "5433"),
+    ("redis", "CS_REDIS_URL", "redis://127.0.0.1:6380/0"),
+    ("aws", "CS_AWS_ENDPOINT_URL", "http://127.0.0.1:4566"),
+    ("api", "CS_API_PORT", "8000"),
+)
+
+
+def dotenv(path: Path) -> dict[str, str]:
+    """KEY=value lines, as lib.sh reads them (a trailing `# comment` dropped)."""
+    if not path.is_file():
+        return {}
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {k.strip(): v.split(" #", 1)[0].strip() for k, v in pairs if re.fullmatch(r"[A-Z_][A-Z0-9_]*", k.strip())}
+
+
+def port_of(value: str) -> int:
+    """The port of ``9092``, ``127.0.0.1:9092`` or ``redis://127.0.0.1:6380/0``."""
+    match = re.search(r"(?::|^)(\d+)(?:/.*)?$", value.strip())
+    if match is None:
+        raise ValueError(f"no port in {value!r}")
+    return int(match.group(1))
+
+
+def chaos_ports(environ: Mapping[str, str], env_file: Path) -> dict[str, int]:
+    settings = dotenv(env_file) | dict(environ)  # the environment wins, as in lib.sh
+    offset = int(settings.get("CS_CHAOS_PORT_OFFSET", DEFAULT_PORT_OFFSET))
+    ports = {name: port_of(settings.get(var) or default) + offset for name, var, default in PORT_SETTINGS}
+    ephemeral_low = _ephemeral_low()
+    for name, port in ports.items():
+        if port >= ephemeral_low:
+            raise RuntimeError(f"the chaos {name} port {port} is in the ephemeral range (from {ephemeral_low})")
+        if not _free(port):
+            raise RuntimeError(f"the chaos {name} port {port} is in use; set CS_CHAOS_PORT_OFFSET")
+    if len(set(ports.values())) != len(ports):
+        raise RuntimeError(f"the chaos ports collide with each other: {ports}")
+    return ports
+
+
+def _ephemeral_low(path: Path = Path("/proc/sys/net/ipv4/ip_local_port_range")) -> int:
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
+def _free(port: int) -> bool:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 class ChaosStack:
     def __init__(self, state_dir: Path) -> None:
         self.state_dir = state_dir
-        ports = {name: free_port() for name in ("kafka", "controller", "pg", "redis", "aws", "api")}
+        ports = chaos_ports(os.environ, ROOT / ".env")
         self.env: dict[str, str] = {
             **os.environ,
             "CS_STATE_DIR": str(state_dir),

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from customersignal.domain.auth import Scope
@@ -35,9 +36,12 @@ def run_walk(
     *,
     redis_db: int,
     hang_bound_s: float,
+    alongside: Callable[[ApiServer], AbstractContextManager[object]] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Runs the walk and returns its process; ``hang_bound_s`` (scaled by the machine's time scale, like the
-    script's own timeouts) only catches a script that hangs: each script stops itself before it."""
+    script's own timeouts) only catches a script that hangs: each script stops itself before it.
+    ``alongside``: more of the pipeline for this walk (e.g. the alert evaluator), run on its API while the
+    walk runs."""
     assert (DIST / "index.html").is_file(), "build the dashboard first: make dashboard"
     chromium = os.environ.get("CHROMIUM") or shutil.which("chromium")
     assert chromium, "the browser test needs Chromium: make browser (apt-get install chromium)"
@@ -46,10 +50,11 @@ def run_walk(
     )
     slug = api.new_tenant()
     artifacts = artifacts_dir(name)
+    extra = alongside(api) if alongside else nullcontext()
     with running_esm(
         api, settings, redis_db=redis_db, dlq_topic=dlq_topic, consumer_group=consumer_group,
         log=tmp_path / "esm.log",
-    ):  # fmt: skip
+    ), extra:  # fmt: skip
         shutil.rmtree(artifacts, ignore_errors=True)
         artifacts.mkdir(parents=True)
         scale = time_scale()

@@ -1,6 +1,7 @@
 """The fault suite's quick profile (`make chaos` runs the full one): under steady load, the aggregator
 SIGKILLed inside batch transactions, the broker and Postgres restarted, Redis flushed and rebuilt, and
-poison records mixed in, nothing acknowledged is lost and nothing is counted twice. On a stack of its own."""
+poison records mixed in, nothing acknowledged is lost and nothing is counted twice, in the counts and in the
+property rollups marked under the load. On a stack of its own."""
 
 from __future__ import annotations
 
@@ -27,4 +28,7 @@ def test_under_faults_nothing_acknowledged_is_lost_or_counted_twice(tmp_path: Pa
     figures = json.loads((tmp_path / "results.json").read_text())
     assert figures["audit"]["acknowledged"] > 1_000, report
     assert (figures["audit"]["lost"], figures["audit"]["double_counted"]) == (0, 0), report
+    tables = figures["rollups"]["tables"]
+    assert "property_rollup_hour" in [t["table"] for t in tables], report
+    assert all(t["cells"] > 0 and t["lost"] == t["double_counted"] == 0 and not t["mismatches"] for t in tables), report
     assert passed, report

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from customersignal.loadgen.plan import EventPlanner, LoadMix, request_body
+from customersignal.loadgen.plan import MAX_AMOUNT, EventPlanner, LoadMix, request_body
 
 pytestmark = pytest.mark.unit
 
@@ -66,3 +66,15 @@ def test_a_request_body_is_a_batch_of_the_planned_bodies() -> None:
 def test_impossible_mixes_are_refused(batch: int, resend: float, invalid: float) -> None:
     with pytest.raises(ValueError, match="must be"):
         LoadMix(batch=batch, resend_share=resend, invalid_share=invalid)
+
+
+def test_purchases_carry_a_whole_amount_and_other_types_none() -> None:
+    # Given a long mix of every type
+    events = EventPlanner(LoadMix(batch=500), seed=11).next_batch()
+    # Then each purchase has an integer amount in range (sums of it are exact), and nothing else has one
+    purchases = [e.body["properties"] for e in events if e.event_type == "purchase"]
+    others = [e.body["properties"] for e in events if e.event_type != "purchase"]
+    assert purchases
+    assert others
+    assert all(type(p["amount"]) is int and 1 <= p["amount"] <= MAX_AMOUNT for p in purchases)
+    assert all("amount" not in p and p["plan"] in {"free", "pro", "team"} for p in others)

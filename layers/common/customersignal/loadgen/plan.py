@@ -6,6 +6,10 @@ A run is a sequence of requests of ``batch`` events. Each event is new (a fresh 
   what a client does when it retries after a lost acknowledgement. They must not be counted twice;
 - an ``invalid_share`` of them are wrong on purpose (an unknown field type): the API must reject each
   with its field and reason, and nothing of them may be stored.
+
+Every event has a ``plan`` (free, pro or team); a ``purchase`` also has an ``amount``, a whole number so
+that sums of it are exact in any order (the chaos run checks the property rollups' sums against the raw
+events to the unit).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any, Literal
 Kind = Literal["new", "resend", "invalid"]
 EVENT_TYPES = ("page_view", "signup", "purchase", "search", "add_to_cart")
 RECENT_ACKS = 5_000  # resends pick from this many most recent acknowledgements
+MAX_AMOUNT = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +79,16 @@ class EventPlanner:
         invalid = self.mix.resend_share <= roll < self.mix.resend_share + self.mix.invalid_share
         event_id = str(uuid.uuid4())  # never seeded: a second run against the same tenant must not collide
         event_type = self._rng.choice(self.mix.event_types)
+        properties: dict[str, Any] = {"plan": self._rng.choice(("free", "pro", "team")), "load_test": True}
+        if event_type == "purchase":
+            properties["amount"] = self._rng.randint(1, MAX_AMOUNT)
         body: dict[str, Any] = {
             "event_id": event_id,
             "event_type": event_type,
             "user_id": f"user-{self._rng.randrange(self.mix.users)}",
             # an invalid one is rejected per event, with its field: events[i].timestamp
             "timestamp": "not a time" if invalid else at,
-            "properties": {"plan": self._rng.choice(("free", "pro", "team")), "load_test": True},
+            "properties": properties,
         }
         return PlannedEvent(event_id, event_type, "invalid" if invalid else "new", body)
 
