@@ -102,6 +102,8 @@ def insights_trend(ctx: RequestContext) -> Response:
         rollups=deps.rollup_trends,
         rollup_reader=deps.rollup_trends,
         raw_reader=deps.raw_trends,
+        watermark=deps.metrics,  # the series route's freshness reader: one watermark, one reader
+        now=datetime.now(UTC),
     )
     return answer(ctx, result)
 

@@ -25,7 +25,13 @@ from customersignal.domain.timeseries import DenseRun, Metric, SeriesPlan, Spars
 from customersignal.domain.trend_models import RollupRole, TrendRead, TrendRow
 
 
-class MetricsReader(Protocol):
+class FreshnessReader(Protocol):
+    def freshness(self, tenant_id: uuid.UUID) -> datetime | None:
+        """The tenant's watermark in Postgres: every event received before it is counted; None before any."""
+        ...
+
+
+class MetricsReader(FreshnessReader, Protocol):
     def series(
         self, tenant_id: uuid.UUID, event_types: Sequence[str], metric: Metric, plan: SeriesPlan, until_ms: int
     ) -> dict[str, SparseSeries | DenseRun]:
@@ -35,8 +41,6 @@ class MetricsReader(Protocol):
     def type_totals(self, tenant_id: uuid.UUID, start: datetime, end: datetime) -> dict[str, int]:
         """Events per type with event time in [start, end), exact to the minute."""
         ...
-
-    def freshness(self, tenant_id: uuid.UUID) -> datetime | None: ...
 
 
 class RollupCatalog(Protocol):
