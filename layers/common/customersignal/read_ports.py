@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Protocol
 
 from customersignal.domain.dashboard_models import (
-    AlertRuleState,
     CatalogDetail,
     CatalogItem,
     CatalogPatch,
@@ -111,10 +110,6 @@ class KeyAdmin(Protocol):
     ) -> tuple[KeyOut, str]: ...
 
     def revoke(self, tenant_id: uuid.UUID, key_id: uuid.UUID) -> KeyOut | None: ...
-
-
-class AlertReader(Protocol):
-    def rules(self, tenant_id: uuid.UUID) -> list[AlertRuleState]: ...
 
 
 class PeopleReader(Protocol):
