@@ -23,6 +23,7 @@ import orjson
 import pg8000.native
 from dashboard_fixtures import BenchFixtures
 
+from customersignal.adapters.pg_metrics_read import PostgresMetricsReader
 from customersignal.adapters.pg_rollup_backfill import backfill_rollups
 from customersignal.adapters.pg_tenant import TenantDatabase
 from customersignal.adapters.pg_trend import PostgresRawTrends, PostgresRollupTrends
@@ -98,7 +99,13 @@ def trend_case(fx: BenchFixtures, case: Callable[..., Any], name: str, params: l
     def adapter(db: TenantDatabase) -> object:
         rollups = PostgresRollupTrends(db)
         return trend.insight_trend(
-            fx.tenant, query, rollups=rollups, rollup_reader=rollups, raw_reader=PostgresRawTrends(db)
+            fx.tenant,
+            query,
+            rollups=rollups,
+            rollup_reader=rollups,
+            raw_reader=PostgresRawTrends(db),
+            watermark=PostgresMetricsReader(db),
+            now=datetime.now(UTC),
         )
 
     statements = fx.capture(adapter)  # the usable rollups, then the trend

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from customersignal.adapters.pg_metrics_read import PostgresMetricsReader
 from customersignal.adapters.pg_tenant import TenantDatabase
 from customersignal.adapters.pg_trend import PostgresRawTrends, PostgresRollupTrends
 from customersignal.adapters.postgres import connect
@@ -85,6 +86,7 @@ class Trends:
     def __init__(self, world: World, *, rollups: bool) -> None:
         db = TenantDatabase(lambda: connect(world.own))
         self.world, self.rollups, self.raw = world, PostgresRollupTrends(db), PostgresRawTrends(db)
+        self.watermark = PostgresMetricsReader(db)
         self.use_rollups = rollups
 
     def __call__(self, *filters: dict[str, Any], **params: str) -> TrendResponse:
@@ -92,7 +94,13 @@ class Trends:
         parsed = parse_trend_query(QueryParams(query | params), [json.dumps(item) for item in filters])
         catalog = self.rollups if self.use_rollups else NoRollups()
         return insight_trend(
-            self.world.tenant, parsed, rollups=catalog, rollup_reader=self.rollups, raw_reader=self.raw
+            self.world.tenant,
+            parsed,
+            rollups=catalog,
+            rollup_reader=self.rollups,
+            raw_reader=self.raw,
+            watermark=self.watermark,
+            now=datetime.now(UTC),
         )
 
 
@@ -270,7 +278,8 @@ def test_the_raw_path_gives_up_at_its_timeout_with_advice(world: World) -> None:
         # When the raw path runs with its own short timeout (the connection's default is 10 s)
         with pytest.raises(Unprocessable) as refused:
             insight_trend(world.tenant, query, rollups=NoRollups(), rollup_reader=PostgresRollupTrends(db),
-                          raw_reader=PostgresRawTrends(db, timeout_ms=300))  # fmt: skip
+                          raw_reader=PostgresRawTrends(db, timeout_ms=300), watermark=PostgresMetricsReader(db),
+                          now=datetime.now(UTC))  # fmt: skip
     finally:
         locker.run("ROLLBACK")
         locker.close()

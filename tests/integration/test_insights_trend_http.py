@@ -48,8 +48,9 @@ def test_a_filtered_breakdown_of_a_sum_over_http(dashboard: Dashboard) -> None:
         start=DAY.isoformat(),
         end=(DAY + timedelta(days=2)).isoformat(),
     )
-    # Then the body is the contract's, exactly
+    # Then the body is the contract's, exactly (the watermark moves with the clock: its own test is below)
     assert status == 200, body
+    assert body.pop("freshness")["complete_up_to"] is not None
     day1, day2 = "2026-11-02T00:00:00Z", "2026-11-03T00:00:00Z"
     assert body == {
         "type": "checkout",
@@ -77,6 +78,32 @@ def test_a_filtered_breakdown_of_a_sum_over_http(dashboard: Dashboard) -> None:
             },
         ],
     }
+
+
+def test_the_trend_carries_the_same_freshness_as_the_series(dashboard: Dashboard) -> None:
+    # Given a tenant whose checkouts went through the aggregator, and a tenant that has sent nothing
+    ref, key = dashboard.tenant()
+    _, quiet_key = dashboard.tenant()
+    assert dashboard.ingest([envelope(ref, "checkout", user="u1", at=DAY + timedelta(hours=1))]).counted == 1
+    # (from/to: the series' names for the range, which the trend takes too)
+    window = {"from": DAY.isoformat(), "to": (DAY + timedelta(days=2)).isoformat(), "interval": "1d"}
+    for tenant_key in (key, quiet_key):
+        # When the trend (raw, and with a breakdown) and the series are asked for the same range
+        answers = [
+            trend(dashboard, tenant_key, type="checkout", **window),
+            trend(dashboard, tenant_key, type="checkout", breakdown="plan", **window),
+            dashboard.get("/v1/metrics/series", tenant_key, types="checkout", **window),
+        ]
+        assert [status for status, _ in answers] == [200, 200, 200], answers
+        # Then all three carry the tenant's watermark: the same instant, and a lag where there is one
+        marks = {body["freshness"]["complete_up_to"] for _, body in answers}
+        lags = [body["freshness"]["lag_seconds"] for _, body in answers]
+        if tenant_key == key:
+            assert len(marks) == 1, answers
+            assert None not in marks, answers
+            assert all(isinstance(lag, float | int) and lag >= 0 for lag in lags), lags
+        else:
+            assert (marks, lags) == ({None}, [None, None, None])
 
 
 def test_refusals_name_the_field(dashboard: Dashboard) -> None:

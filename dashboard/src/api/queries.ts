@@ -7,9 +7,9 @@ import { resolveExplorerRange, resolveRange, type RangeSpec } from '../lib/range
 import { isoUtc } from '../lib/time';
 import { useApi } from './useApi';
 import { ALERTS_REFRESH_MS } from '../lib/alerts';
+import { listItemOf } from '../lib/alertsList';
 import type {
   AlertHistoryResponse,
-  AlertRule,
   AlertsResponse,
   CatalogDetail,
   CatalogPatch,
@@ -307,12 +307,6 @@ export function useAlertHistory(id: string, cursor: string | null, limit = 50) {
   });
 }
 
-/** The list's view of a rule, from its full answer. */
-function summaryOf(rule: RuleDetail): AlertRule {
-  const { id, name, event_type, metric, severity, enabled } = rule;
-  return { id, name, event_type, metric, condition_kind: rule.condition.kind, severity, enabled, state: rule.status.state, since: rule.status.since };
-}
-
 /**
  * A saved rule replaces its cached detail and its list row at once (a toggle does not flick back
  * while the list is refetched); the list and history are then asked again.
@@ -324,7 +318,7 @@ function useRuleSaved() {
     queryClient.setQueryData<AlertsResponse>(['alerts'], (old) => {
       if (!old) return old;
       const exists = old.rules.some((r) => r.id === rule.id);
-      return { rules: exists ? old.rules.map((r) => (r.id === rule.id ? summaryOf(rule) : r)) : [...old.rules, summaryOf(rule)] };
+      return { rules: exists ? old.rules.map((r) => (r.id === rule.id ? listItemOf(rule) : r)) : [...old.rules, listItemOf(rule)] };
     });
     void queryClient.invalidateQueries({ queryKey: ['alerts'] });
     void queryClient.invalidateQueries({ queryKey: ['alert-history', rule.id] });

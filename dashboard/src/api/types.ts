@@ -206,24 +206,22 @@ export interface CreateKeyResponse {
   secret: string;
 }
 
-// GET /v1/alerts (the summary list)
+// GET /v1/alerts (every rule, whole, with its state)
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 export type ConditionKind = 'threshold' | 'change' | 'absence' | 'anomaly';
 export type AlertDirection = 'up' | 'down' | 'either';
 /** A rule watches what an insight measures (docs/insights.md, alerts on trends). */
 export type AlertMetric = InsightMeasure;
 
-export interface AlertRule {
-  id: string;
-  name: string;
-  event_type: string;
-  metric: AlertMetric;
+/**
+ * A listed rule: the whole rule (as GET /v1/alerts/{id} answers it: metric, property, filters, window,
+ * condition, silence) plus its summary fields, flat. So the list describes each rule without reading it.
+ */
+export interface AlertRule extends RuleDetail {
   condition_kind: ConditionKind;
-  severity: AlertSeverity;
-  enabled: boolean;
   state: AlertState;
-  /** Null only for a rule the evaluator has no state row for yet. */
-  since: IsoTime | null;
+  /** status.since: when the state last changed, as recorded. */
+  since: IsoTime;
 }
 
 export interface AlertsResponse {
@@ -511,6 +509,8 @@ export interface TrendResponse {
   end: IsoTime;
   source: 'rollup' | 'raw';
   series: TrendSeries[];
+  /** The tenant's watermark, read before the trend: buckets ending after it may still grow. */
+  freshness: Freshness;
 }
 
 // Rollup marks: GET /v1/catalog/{name} (per property) and PUT /v1/catalog/{name}/properties/{property}/rollup

@@ -161,6 +161,35 @@ describe('validation before sending', () => {
   });
 });
 
+describe('threshold values against the metric', () => {
+  const errors = (patch: Partial<RuleForm>) => {
+    const r = formToSpec(filled({ kind: 'threshold', property: 'amount', ...patch }));
+    return r.ok ? {} : r.errors;
+  };
+
+  it.each([
+    ['count', 'above', '-1', 'A count is never below 0: use 0 or more'],
+    ['unique_users', 'below', '-0.5', 'Unique users are never below 0: use 0 or more'],
+    ['count', 'below', '0', 'A count is never below 0: use an absence condition'],
+    ['unique_users', 'below', '0', 'Unique users are never below 0: use an absence condition'],
+  ] as const)('refuses %s %s %s, naming the metric', (metric, thresholdOperator, thresholdValue, words) => {
+    expect(errors({ metric, thresholdOperator, thresholdValue })['condition.value']).toContain(words);
+  });
+
+  it.each([
+    ['sum', 'below', '-100'],
+    ['sum', 'above', '-50.5'],
+    ['avg', 'below', '0'],
+    ['min', 'below', '-1000'],
+    ['max', 'above', '-1'],
+    ['count', 'above', '0'],
+    ['count', 'below', '1'],
+  ] as const)('takes %s %s %s, and sends it as a number', (metric, thresholdOperator, thresholdValue) => {
+    const r = formToSpec(filled({ kind: 'threshold', property: 'amount', metric, thresholdOperator, thresholdValue }));
+    expect(r.ok && r.spec.condition).toEqual({ kind: 'threshold', operator: thresholdOperator, value: Number(thresholdValue) });
+  });
+});
+
 describe('readNumber', () => {
   it('reads or explains', () => {
     expect(readNumber(' 42 ')).toBe(42);

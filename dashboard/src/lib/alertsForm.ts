@@ -154,9 +154,14 @@ class Collector {
 function conditionOf(f: RuleForm, c: Collector): AlertCondition {
   switch (f.kind) {
     case 'threshold': {
-      const value = c.number('condition.value', f.thresholdValue, { min: 0 });
-      if (f.thresholdOperator === 'below' && value === 0) {
-        c.fail('condition.value', 'A count is never below 0: use an absence condition to alert on no events.');
+      // Only counts are bounded: a sum, average, minimum or maximum of a property may be negative (refunds).
+      const counted = !needsProperty(f.metric);
+      const never = f.metric === 'count' ? 'A count is never below 0' : 'Unique users are never below 0';
+      const value = c.number('condition.value', f.thresholdValue);
+      if (counted && value < 0) {
+        c.fail('condition.value', `${never}: use 0 or more (a negative threshold needs a sum, average, minimum or maximum).`);
+      } else if (counted && f.thresholdOperator === 'below' && value === 0) {
+        c.fail('condition.value', `${never}: use an absence condition to alert on no events.`);
       }
       return { kind: 'threshold', operator: f.thresholdOperator, value };
     }

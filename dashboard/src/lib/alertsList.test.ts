@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertRule } from '../api/types';
-import { countByState, filterRules, parseAlertListFilters, serialiseAlertListFilters } from './alertsList';
+import type { AlertRule, RuleDetail } from '../api/types';
+import { DETAILS, R1 } from '../test/alertFixtures';
+import { countByState, filterRules, listItemOf, parseAlertListFilters, serialiseAlertListFilters } from './alertsList';
 
-const rule = (patch: Partial<AlertRule>): AlertRule => ({
-  id: 'id',
-  name: 'Checkout spike',
-  event_type: 'checkout',
-  metric: 'count',
-  condition_kind: 'threshold',
-  severity: 'warning',
-  enabled: true,
-  state: 'OK',
-  since: '2026-11-27T13:00:00Z',
-  ...patch,
-});
+const rule = (patch: Partial<AlertRule>): AlertRule => ({ ...listItemOf(DETAILS[R1] as RuleDetail), severity: 'warning', state: 'OK', ...patch });
 
 describe('alert list filters in the URL', () => {
   it('defaults to everything and ignores unknown values', () => {

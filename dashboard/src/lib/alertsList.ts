@@ -1,4 +1,4 @@
-import type { AlertRule, AlertSeverity, AlertState } from '../api/types';
+import type { AlertRule, AlertSeverity, AlertState, RuleDetail } from '../api/types';
 import { ALERT_STATES, SEVERITIES } from './alerts';
 import { readEnum, readString, writeParams } from './params';
 
@@ -41,4 +41,9 @@ export function countByState(rules: readonly AlertRule[]): Record<AlertState, nu
   const counts: Record<AlertState, number> = { OK: 0, PENDING: 0, FIRING: 0, RESOLVED: 0, NODATA: 0 };
   for (const r of rules) if (r.state in counts) counts[r.state] += 1;
   return counts;
+}
+
+/** A rule's list item from its own answer (a save's, say): the same rule with its summary fields flat, as GET /v1/alerts lists it. */
+export function listItemOf(rule: RuleDetail): AlertRule {
+  return { ...rule, condition_kind: rule.condition.kind, state: rule.status.state, since: rule.status.since };
 }

@@ -1,4 +1,4 @@
-import type { Interval, SeriesResponse } from '../api/types';
+import type { Freshness, Interval, SeriesResponse, TrendResponse } from '../api/types';
 import { completeUpToMs } from './freshness';
 
 /**
@@ -47,7 +47,20 @@ export function splitAtPartial(
 
 const INTERVAL_MS: Record<Interval, number> = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000, '1d': 86_400_000 };
 
+/** The first partial bucket of buckets of `interval` under an answer's watermark, judged at `nowMs`. */
+export function partialFromWatermark(bucketsMs: readonly number[], interval: Interval, freshness: Freshness | null | undefined, nowMs: number): number {
+  return firstPartialIndex(bucketsMs, INTERVAL_MS[interval], completeUpToMs(freshness), nowMs);
+}
+
 /** The first partial bucket of a /v1/metrics/series answer, judged at `nowMs`. */
 export function seriesPartialFrom(data: Pick<SeriesResponse, 'buckets_ms' | 'interval' | 'freshness'>, nowMs: number): number {
-  return firstPartialIndex(data.buckets_ms, INTERVAL_MS[data.interval], completeUpToMs(data.freshness), nowMs);
+  return partialFromWatermark(data.buckets_ms, data.interval, data.freshness, nowMs);
+}
+
+/**
+ * The first partial bucket of a /v1/insights/trend answer drawn over `xs` (its bucket starts), judged at
+ * `nowMs`: the same rule as the series chart's, under the trend's own watermark.
+ */
+export function trendPartialFrom(xs: readonly number[], data: Pick<TrendResponse, 'interval' | 'freshness'>, nowMs: number): number {
+  return partialFromWatermark(xs, data.interval, data.freshness, nowMs);
 }

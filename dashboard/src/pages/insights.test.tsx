@@ -3,13 +3,15 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { apiError, renderApp, stubApi, type Call } from '../test/api';
-import { admin, catalog, CHECKOUT, noAlerts, refusedFilter, trend } from '../test/insightFixtures';
+import { admin, catalog, CHECKOUT, noAlerts, refusedFilter, trend, trendAnswer } from '../test/insightFixtures';
 
 // uPlot draws on a canvas, which jsdom has not got: the chart itself is checked in Chromium (tests/e2e).
 vi.mock('../components/Chart', () => ({
-  Chart: (props: { testId?: string; series: { label: string; previous?: unknown[] }[]; compare?: { on: boolean; onChange: (on: boolean) => void } | null }) => (
+  Chart: (props: { testId?: string; partialFrom: number; xs: number[]; series: { label: string; previous?: unknown[] }[]; compare?: { on: boolean; onChange: (on: boolean) => void } | null }) => (
     <div
       data-testid={props.testId}
+      data-partial-from={props.partialFrom}
+      data-points={props.xs.length}
       data-labels={props.series.map((s) => s.label).join('|')}
       data-previous={JSON.stringify(props.series.map((s) => s.previous ?? null))}
     >
@@ -136,6 +138,45 @@ describe('the insight builder', () => {
     expect(lastTrend(calls)?.query.get('start')).toBe('2026-12-07T00:00:00Z');
     fireEvent.click(screen.getByTestId('metrics-view-types'));
     await waitFor(() => expect(calls.filter((c) => c.path === '/v1/metrics/series').at(-1)?.query.get('types')).toBe('checkout'));
+  });
+});
+
+describe('the bucket still filling', () => {
+  // Six hours of a past day: every bucket has ended, so only the watermark can leave one filling.
+  const PAST = 'range=custom&from=2026-11-02T00%3A00%3A00Z&to=2026-11-02T06%3A00%3A00Z&tz=UTC&interval=1h';
+  const complete = (upTo: string | null) =>
+    (c: Call) => (c.path === '/v1/insights/trend' ? { status: 200, body: { ...trendAnswer(c), freshness: { complete_up_to: upTo, lag_seconds: upTo && 2.5 } } } : undefined);
+  const partialRows = () => screen.getAllByTestId('metrics-table')[0]?.querySelectorAll('tbody tr[data-partial="true"]').length;
+
+  it('is marked from the first bucket that ends after the watermark, in the chart and the table', async () => {
+    stubApi(admin, noAlerts, catalog, complete('2026-11-02T03:30:00Z'));
+    renderApp(`/metrics?view=insight&type=checkout&breakdown=plan&${PAST}`);
+    const chart = await screen.findByTestId('insight-chart');
+    // 03:00-04:00 ends after 03:30: it and every later bucket may still grow
+    expect([chart.dataset.points, chart.dataset.partialFrom]).toEqual(['6', '3']);
+    expect(partialRows()).toBe(3);
+    expect(screen.getAllByText(/still filling/)).toHaveLength(3);
+    expect(screen.getByTestId('freshness-text').textContent).toContain('complete up to');
+  });
+
+  it('leaves a bucket that ends exactly at the watermark complete', async () => {
+    stubApi(admin, noAlerts, catalog, complete('2026-11-02T04:00:00Z'));
+    renderApp(`/metrics?view=insight&type=checkout&${PAST}`);
+    const chart = await screen.findByTestId('insight-chart');
+    expect(chart.dataset.partialFrom).toBe('4');
+    expect(partialRows()).toBe(2);
+  });
+
+  it('is nowhere once the watermark has passed the range, and only where the clock says without one', async () => {
+    stubApi(admin, noAlerts, catalog, complete('2026-11-03T00:00:00Z'));
+    renderApp(`/metrics?view=insight&type=checkout&${PAST}`);
+    expect((await screen.findByTestId('insight-chart')).dataset.partialFrom).toBe('6');
+    expect(partialRows()).toBe(0);
+    cleanup();
+    stubApi(admin, noAlerts, catalog, complete(null));
+    renderApp(`/metrics?view=insight&type=checkout&${PAST}`);
+    expect((await screen.findByTestId('insight-chart')).dataset.partialFrom).toBe('6');
+    expect(screen.getByTestId('freshness-text').textContent).toBe('no complete data yet, lag unknown');
   });
 });
 

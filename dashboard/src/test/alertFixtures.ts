@@ -5,11 +5,6 @@ export const R2 = '22222222-2222-4222-8222-222222222222';
 export const EP_ACTIVE = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
 export const EP_DISABLED = 'dddddddd-dddd-4ddd-8ddd-dddddddddddd';
 
-export const SUMMARY: AlertRule[] = [
-  { id: R1, name: 'Checkout spike', event_type: 'checkout', metric: 'count', condition_kind: 'threshold', severity: 'critical', enabled: true, state: 'FIRING', since: '2026-11-27T13:00:00Z' },
-  { id: R2, name: 'Signups stopped', event_type: 'signup', metric: 'count', condition_kind: 'absence', severity: 'warning', enabled: false, state: 'OK', since: '2026-11-20T08:00:00Z' },
-];
-
 const STATUS = { state: 'FIRING' as const, since: '2026-11-27T13:00:00Z', consecutive_breaches: 3, last_evaluated_bucket: '2026-11-27T13:05:00Z', last_notified_at: '2026-11-27T13:00:05Z' };
 
 export const DETAILS: Record<string, RuleDetail> = {
@@ -26,6 +21,12 @@ export const DETAILS: Record<string, RuleDetail> = {
     created_at: '2026-11-01T00:00:00Z', updated_at: '2026-11-01T00:00:00Z', status: { ...STATUS, state: 'OK', consecutive_breaches: 0 },
   },
 };
+
+/** GET /v1/alerts: each rule whole (as DETAILS) with its summary fields flat. */
+export const SUMMARY: AlertRule[] = [
+  { ...(DETAILS[R1] as RuleDetail), condition_kind: 'threshold', state: 'FIRING', since: '2026-11-27T13:00:00Z' },
+  { ...(DETAILS[R2] as RuleDetail), condition_kind: 'absence', state: 'OK', since: '2026-11-20T08:00:00Z' },
+];
 
 export const ENDPOINTS: WebhookEndpoint[] = [
   { id: EP_ACTIVE, url: 'https://hooks.example.com/a', description: 'pager', status: 'active', subscription_arn: 'arn:x', created_at: '2026-11-01T00:00:00Z', disabled_at: null },

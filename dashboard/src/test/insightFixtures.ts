@@ -37,6 +37,7 @@ export function trendAnswer(c: Call): TrendResponse {
     breakdown, interval: (c.query.get('interval') ?? '1h') as TrendResponse['interval'], time_zone: c.query.get('tz') ?? 'UTC',
     start: c.query.get('start') ?? '', end: c.query.get('end') ?? '', source: breakdown === 'plan' ? 'rollup' : 'raw',
     series: breakdown ? [line('pro', 'pro', 5), line('free', 'free', 3), line('$other', 'Other', 1)] : [line(null, 'All', 9)],
+    freshness: { complete_up_to: null, lag_seconds: null },
   };
 }
 

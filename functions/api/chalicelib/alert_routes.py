@@ -18,6 +18,13 @@ from customersignal.domain.webhook_urls import UrlPolicy
 bp = Blueprint(__name__)
 
 
+@bp.route("/v1/alerts", methods=["GET"])
+@edge(bp)
+def list_rules(ctx: RequestContext) -> Response:
+    principal = reader(ctx)
+    return answer(ctx, alert_admin.list_rules(principal.tenant_id, get_dashboard_deps().rules))
+
+
 @bp.route("/v1/alerts", methods=["POST"], content_types=["*/*"])
 @edge(bp)
 def create_rule(ctx: RequestContext) -> Response:

@@ -1,5 +1,5 @@
 """The dashboard API's read routes (read or admin scope): session, metrics, explorer, catalog, dead
-letters and alert states. Each parses, calls one domain function and answers its model."""
+letters (alert rules are alert_routes'). Each parses, calls one domain function and answers its model."""
 
 from __future__ import annotations
 
@@ -102,6 +102,8 @@ def insights_trend(ctx: RequestContext) -> Response:
         rollups=deps.rollup_trends,
         rollup_reader=deps.rollup_trends,
         raw_reader=deps.raw_trends,
+        watermark=deps.metrics,  # the series route's freshness reader: one watermark, one reader
+        now=datetime.now(UTC),
     )
     return answer(ctx, result)
 
@@ -156,10 +158,3 @@ def dead_letters(ctx: RequestContext) -> Response:
     principal = reader(ctx)
     where, limit = parse_letter_filter(params(ctx))
     return answer(ctx, dashboard.dead_letter_page(principal.tenant_id, where, limit, get_dashboard_deps().letters))
-
-
-@bp.route("/v1/alerts", methods=["GET"])
-@edge(bp)
-def alerts(ctx: RequestContext) -> Response:
-    principal = reader(ctx)
-    return answer(ctx, dashboard.alert_list(principal.tenant_id, get_dashboard_deps().session))

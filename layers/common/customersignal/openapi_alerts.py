@@ -11,6 +11,7 @@ from customersignal.domain.alert_models import (
     EndpointList,
     EndpointOut,
     HistoryPage,
+    RuleList,
     RuleOut,
 )
 from customersignal.domain.alert_rules import RulePatch, RuleSpec
@@ -29,6 +30,10 @@ def _admin(route: str, method: str, summary: str, **fields: object) -> RouteDoc:
 
 
 ALERT_ROUTES: list[RouteDoc] = [
+    RouteDoc(path="/v1/alerts", method="get", summary="This tenant's alert rules, each whole, with its state",
+             request_model=None, response_model=RuleList, scopes=READ, error_statuses=READ_ERRORS,
+             description="Each item is the body of GET /v1/alerts/{rule_id} (metric, property, filters, window, "
+             "condition, channels, status) plus condition_kind, state and since, flat. FIRING rules first."),
     _admin("/v1/alerts", "post", "Create an alert rule", request_model=RuleSpec, response_model=RuleOut,
            success_status=201, error_statuses=RULE_ERRORS,
            description="Invalid rules are 400s naming the field (422 for a bad filter); channels must be active "

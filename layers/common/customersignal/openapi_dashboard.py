@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from customersignal.domain.dashboard_models import (
-    AlertList,
     CatalogDetail,
     CatalogList,
     CatalogPatch,
@@ -238,5 +237,4 @@ DASHBOARD_ROUTES: list[RouteDoc] = [
         parameters=(path("key_id", "Key id.", format="uuid"),),
         description="Revoked keys are refused everywhere within 60 s (at once by this container).",
     ),
-    read("/v1/alerts", "Alert rules and their states", AlertList),
 ]

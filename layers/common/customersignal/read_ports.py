@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Protocol
 
 from customersignal.domain.dashboard_models import (
-    AlertRuleState,
     CatalogDetail,
     CatalogItem,
     CatalogPatch,
@@ -25,7 +24,13 @@ from customersignal.domain.timeseries import DenseRun, Metric, SeriesPlan, Spars
 from customersignal.domain.trend_models import RollupRole, TrendRead, TrendRow
 
 
-class MetricsReader(Protocol):
+class FreshnessReader(Protocol):
+    def freshness(self, tenant_id: uuid.UUID) -> datetime | None:
+        """The tenant's watermark in Postgres: every event received before it is counted; None before any."""
+        ...
+
+
+class MetricsReader(FreshnessReader, Protocol):
     def series(
         self, tenant_id: uuid.UUID, event_types: Sequence[str], metric: Metric, plan: SeriesPlan, until_ms: int
     ) -> dict[str, SparseSeries | DenseRun]:
@@ -35,8 +40,6 @@ class MetricsReader(Protocol):
     def type_totals(self, tenant_id: uuid.UUID, start: datetime, end: datetime) -> dict[str, int]:
         """Events per type with event time in [start, end), exact to the minute."""
         ...
-
-    def freshness(self, tenant_id: uuid.UUID) -> datetime | None: ...
 
 
 class RollupCatalog(Protocol):
@@ -107,10 +110,6 @@ class KeyAdmin(Protocol):
     ) -> tuple[KeyOut, str]: ...
 
     def revoke(self, tenant_id: uuid.UUID, key_id: uuid.UUID) -> KeyOut | None: ...
-
-
-class AlertReader(Protocol):
-    def rules(self, tenant_id: uuid.UUID) -> list[AlertRuleState]: ...
 
 
 class PeopleReader(Protocol):

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from customersignal.domain.dashboard_models import Freshness
 from customersignal.domain.errors import MalformedRequest, Unprocessable
 from customersignal.domain.query_params import QueryParams
 from customersignal.domain.timeseries import plan_series
@@ -19,6 +21,10 @@ BASE = {"type": "checkout", "start": "2026-03-01T00:00:00Z", "end": "2026-03-03T
 USABLE: frozenset[tuple[str, RollupRole]] = frozenset(
     {("plan", "dimension"), ("country", "dimension"), ("amount", "measure")}
 )
+
+
+NOW = datetime(2026, 3, 2, 12, 0, 30, tzinfo=UTC)
+UNKNOWN = Freshness(complete_up_to=None, lag_seconds=None)
 
 
 def query(*filters: dict[str, Any], **params: str) -> Any:
@@ -110,7 +116,7 @@ def test_rows_become_series_ranked_with_other_last_and_empty_buckets_filled() ->
         TrendRow(other=False, key_json="null", rank=1, bucket=None, value=9.5),
         TrendRow(other=False, key_json="null", rank=1, bucket=1, value=9.5),
     ]
-    answer = build_trend(parsed, plan, "raw", rows)
+    answer = build_trend(parsed, plan, "raw", rows, UNKNOWN)
     assert [(s.key, s.label, s.total, [p["value"] for p in s.points]) for s in answer.series] == [
         (None, "(not set)", 9.5, [None, 9.5]),
         ("free", "free", 3.0, [3.0, None]),
@@ -120,7 +126,7 @@ def test_rows_become_series_ranked_with_other_last_and_empty_buckets_filled() ->
 
 def test_no_rows_without_a_breakdown_is_one_series_of_zeros() -> None:
     parsed = query(interval="1d")
-    answer = build_trend(parsed, plan_series(parsed.window), "rollup", [])
+    answer = build_trend(parsed, plan_series(parsed.window), "rollup", [], UNKNOWN)
     assert [(s.key, s.total, [p["value"] for p in s.points]) for s in answer.series] == [(None, 0, [0, 0])]
 
 
@@ -140,17 +146,32 @@ class Reader:
         return []
 
 
+class Watermark:
+    """The tenant's freshness, and what was read by the time it was asked (it must be asked first)."""
+
+    def __init__(self, at: datetime | None, *readers: Reader) -> None:
+        self.at, self.readers, self.reads_before = at, readers, list[int]()
+
+    def freshness(self, tenant_id: uuid.UUID) -> datetime | None:
+        self.reads_before.append(sum(len(reader.reads) for reader in self.readers))
+        return self.at
+
+
+def ports(rollup: Reader, raw: Reader, watermark: Watermark | None = None) -> dict[str, Any]:
+    return {
+        "rollups": Catalog(),
+        "rollup_reader": rollup,
+        "raw_reader": raw,
+        "watermark": watermark or Watermark(None),
+        "now": NOW,
+    }
+
+
 def test_the_planned_reader_is_the_one_asked() -> None:
     rollup, raw = Reader("rollup"), Reader("raw")
     tenant = uuid.uuid4()
-    assert (
-        insight_trend(tenant, query(breakdown="plan"), rollups=Catalog(), rollup_reader=rollup, raw_reader=raw).source
-        == "rollup"
-    )
-    assert (
-        insight_trend(tenant, query(breakdown="device"), rollups=Catalog(), rollup_reader=rollup, raw_reader=raw).source
-        == "raw"
-    )
+    assert insight_trend(tenant, query(breakdown="plan"), **ports(rollup, raw)).source == "rollup"
+    assert insight_trend(tenant, query(breakdown="device"), **ports(rollup, raw)).source == "raw"
     assert (len(rollup.reads), len(raw.reads)) == (1, 1)
     assert raw.reads[0].breakdown == "device"
 
@@ -160,9 +181,7 @@ def test_too_slow_becomes_a_422_with_advice() -> None:
         insight_trend(
             uuid.uuid4(),
             query(measure="sum", property="price"),
-            rollups=Catalog(),
-            rollup_reader=Reader("rollup"),
-            raw_reader=Reader("raw", slow=True),
+            **ports(Reader("rollup"), Reader("raw", slow=True)),
         )
     assert (refused.value.code, refused.value.field) == ("query_too_slow", "start")
     assert "mark 'price' as a measure" in refused.value.message
@@ -174,9 +193,25 @@ def test_too_many_points_is_refused_before_any_read() -> None:
         insight_trend(
             uuid.uuid4(),
             query(interval="1m", breakdown="device", limit="25", end="2026-03-04T00:00:00Z"),
-            rollups=Catalog(),
-            rollup_reader=Reader("rollup"),
-            raw_reader=raw,
+            **ports(Reader("rollup"), raw),
         )
     assert refused.value.code == "too_many_points"
     assert raw.reads == []
+
+
+@pytest.mark.parametrize("breakdown", ["plan", "device"])  # the rollup reader, then the raw one
+def test_the_answer_carries_the_watermark_read_before_the_trend(breakdown: str) -> None:
+    # Given a tenant complete up to 12:00:00 and a trend asked at 12:00:30
+    rollup, raw = Reader("rollup"), Reader("raw")
+    watermark = Watermark(datetime(2026, 3, 2, 12, tzinfo=UTC), rollup, raw)
+    # When the trend is answered
+    answer = insight_trend(uuid.uuid4(), query(breakdown=breakdown), **ports(rollup, raw, watermark))
+    # Then it says so, and the watermark was read once, before any trend read (a promise the trend keeps)
+    assert answer.freshness == Freshness(complete_up_to=watermark.at, lag_seconds=30.0)
+    assert watermark.reads_before == [0]
+    assert len(rollup.reads) + len(raw.reads) == 1
+
+
+def test_a_tenant_without_a_watermark_gets_an_unknown_freshness() -> None:
+    answer = insight_trend(uuid.uuid4(), query(), **ports(Reader("rollup"), Reader("raw")))
+    assert answer.model_dump(mode="json")["freshness"] == {"complete_up_to": None, "lag_seconds": None}

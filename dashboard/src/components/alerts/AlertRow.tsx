@@ -1,5 +1,4 @@
 import { Link } from 'react-router-dom';
-import { useAlertRule } from '../../api/queries';
 import type { AlertRule } from '../../api/types';
 import { conditionSummary, measureText } from '../../lib/alerts';
 import { StatusBadge } from '../StatusBadge';
@@ -8,13 +7,8 @@ import { DeleteRuleButton } from './DeleteRuleButton';
 import { EnabledToggle } from './EnabledToggle';
 import { SilenceControls } from './SilenceControls';
 
-/**
- * One rule of the summary list. The summary has no condition parameters, window or silence, so the
- * row reads its rule (GET /v1/alerts/{id}, cached) for those and shows the kind alone until then.
- */
+/** One rule of the list, described from the listed rule itself (its measure, filters, condition, silence). */
 export function AlertRow({ rule, tz, canEdit }: { rule: AlertRule; tz: string; canEdit: boolean }) {
-  const detail = useAlertRule(rule.id);
-  const d = detail.data;
   const to = `/alerts/${encodeURIComponent(rule.id)}`;
   return (
     <tr data-testid="alerts-row" data-id={rule.id} data-name={rule.name} data-state={rule.state} className={rule.enabled ? undefined : 'disabled-row'}>
@@ -34,16 +28,13 @@ export function AlertRow({ rule, tz, canEdit }: { rule: AlertRule; tz: string; c
         <StatusBadge value={rule.severity} testId="alert-severity" />
       </td>
       <td>{rule.event_type}</td>
-      {/* The summary has no property or filters: the rule read for the condition brings them. */}
-      <td data-testid="alert-metric">{measureText(d ?? rule)}</td>
-      <td data-testid="alert-condition" title={detail.isError ? 'The rule could not be read; showing its kind only' : undefined}>
-        {d ? conditionSummary(d, d.window_seconds, d.condition) : <span className="muted">{rule.condition_kind}</span>}
-      </td>
+      <td data-testid="alert-metric">{measureText(rule)}</td>
+      <td data-testid="alert-condition">{conditionSummary(rule, rule.window_seconds, rule.condition)}</td>
       <td>
         <EnabledToggle ruleId={rule.id} enabled={rule.enabled} canEdit={canEdit} />
       </td>
       <td>
-        {d ? <SilenceControls ruleId={rule.id} silencedUntil={d.silenced_until} tz={tz} canEdit={canEdit} /> : <span className="muted">…</span>}
+        <SilenceControls ruleId={rule.id} silencedUntil={rule.silenced_until} tz={tz} canEdit={canEdit} />
       </td>
       <td>
         {canEdit && (

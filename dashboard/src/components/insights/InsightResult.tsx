@@ -3,13 +3,14 @@ import { Link } from 'react-router-dom';
 import { ApiError } from '../../api/client';
 import { useTrend } from '../../api/insightQueries';
 import type { TrendResponse } from '../../api/types';
-import { firstPartialIndex } from '../../lib/buckets';
+import { trendPartialFrom } from '../../lib/buckets';
 import { describeFilter } from '../../lib/propertyFilters';
 import { MEASURES, type InsightQuery } from '../../lib/insightQuery';
 import { attachPrevious, intervalMs, previousShiftMs } from '../../lib/previousPeriod';
 import { refreshMsFor } from '../../lib/range';
 import { breakdownColors, lineKey, trendChart } from '../../lib/trendSeries';
 import { Chart } from '../Chart';
+import { Freshness } from '../Freshness';
 import { SeriesTable } from '../metrics/SeriesTable';
 import { EmptyView, ErrorView, LoadingView, StaleBanner } from '../StateViews';
 import { TypeColorsOverride } from '../TypeColors';
@@ -95,8 +96,8 @@ export function InsightResult({ query, onCompare }: { query: InsightQuery; onCom
     return <LoadingView label="Asking for the insight…" />;
   }
   const data = trend.data;
-  // The trend answer carries no watermark: a bucket is "so far" until it has ended.
-  const partialFrom = firstPartialIndex(chart.xs, intervalMs(data.interval), null, now);
+  // As on the series chart: a bucket is "so far" until it has ended and the watermark has passed its end.
+  const partialFrom = trendPartialFrom(chart.xs, data, now);
   const totals = lines.map((l) => l.total);
   const drawn = (
     <Chart
@@ -116,6 +117,7 @@ export function InsightResult({ query, onCompare }: { query: InsightQuery; onCom
         <div className="section-head">
           <h2 data-testid="insight-caption">{caption(query)}</h2>
           <SourceNote data={data} />
+          <Freshness freshness={data.freshness} tz={query.tz} fetching={trend.isFetching} updatedAt={trend.dataUpdatedAt} />
         </div>
         {query.compare && previous.isError && <StaleBanner error={previous.error} />}
         {lines.length === 0 && <EmptyView title="No events match in this range." />}

@@ -25,6 +25,7 @@ from customersignal.domain.alert_models import (
     HistoryPage,
     RuleList,
     RuleOut,
+    list_item,
 )
 from customersignal.domain.alert_rules import RuleSpec, apply_patch, parse_patch, parse_rule
 from customersignal.domain.dashboard import parse_body
@@ -93,7 +94,7 @@ class Sealer(Protocol):
 
 
 def list_rules(tenant_id: uuid.UUID, rules: RuleStore) -> RuleList:
-    return RuleList(rules=rules.list(tenant_id))
+    return RuleList(rules=[list_item(rule) for rule in rules.list(tenant_id)])
 
 
 def get_rule(tenant_id: uuid.UUID, rule_id: uuid.UUID, rules: RuleStore) -> RuleOut:

@@ -9,11 +9,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from customersignal.domain.alert_rule_conditions import ConditionKind
 from customersignal.domain.alert_rules import RuleSpec
+
+RuleState = Literal["OK", "PENDING", "FIRING", "RESOLVED", "NODATA"]
 
 
 class RuleStateOut(BaseModel):
-    state: Literal["OK", "PENDING", "FIRING", "RESOLVED", "NODATA"]
+    state: RuleState
     since: datetime = Field(description="When the state last changed, as recorded (the transition's history time).")
     consecutive_breaches: int
     last_evaluated_bucket: datetime | None
@@ -27,8 +30,24 @@ class RuleOut(RuleSpec):
     status: RuleStateOut
 
 
+class RuleListItem(RuleOut):
+    """A rule as GET /v1/alerts lists it: the whole body of GET /v1/alerts/{id} (metric, property, filters,
+    window, condition, silence...), so a list can describe each rule without reading it, plus the flat summary
+    fields the list has always had."""
+
+    condition_kind: ConditionKind = Field(description="condition.kind, flat.")
+    state: RuleState = Field(description="status.state, flat.")
+    since: datetime = Field(description="status.since, flat: when the state last changed, as recorded.")
+
+
+def list_item(rule: RuleOut) -> RuleListItem:
+    return RuleListItem(
+        **dict(rule), condition_kind=rule.condition.kind, state=rule.status.state, since=rule.status.since
+    )
+
+
 class RuleList(BaseModel):
-    rules: list[RuleOut]
+    rules: list[RuleListItem] = Field(description="FIRING rules first, then by name.")
 
 
 class DeliveryOut(BaseModel):

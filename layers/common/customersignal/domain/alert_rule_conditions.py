@@ -15,24 +15,17 @@ ConditionKind = Literal["threshold", "change", "absence", "anomaly"]
 
 
 class ThresholdCondition(BaseModel):
-    """Above: value > ``value``; below: value < ``value``. Strict, so "above 0" means "at least one"."""
+    """Above: value > ``value``; below: value < ``value``. Strict, so "above 0" means "at least one".
+
+    Any finite number: a sum, average, minimum or maximum of a property can be negative (refunds). What a
+    count can never be is checked against the rule's metric (``threshold_refusal``), which this model has not.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["threshold"]
     operator: Literal["above", "below"]
-    value: Annotated[float, Field(ge=0, strict=True, allow_inf_nan=False)]
-
-    @field_validator("value")
-    @classmethod
-    def _can_fire(cls, value: float, info: ValidationInfo) -> float:
-        if info.data.get("operator") == "below" and value == 0:
-            raise PydanticCustomError(
-                "invalid_value",
-                "must be above 0 for 'below': a count is never below 0 (to alert on no events, "
-                "use an absence condition)",
-            )
-        return value
+    value: Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 
 class ChangeCondition(BaseModel):
@@ -92,6 +85,28 @@ CONDITION_PARAMETERS: Mapping[str, tuple[str, ...]] = {
     "absence": (),
     "anomaly": ("weeks", "sensitivity", "direction", "min_baseline"),
 }
+
+
+# Metrics that count something: never below 0, so a threshold under 0 (or "below 0") could never fire.
+COUNTED_METRICS = frozenset({"count", "unique_users"})
+
+
+def threshold_refusal(metric: str, condition: AnyCondition) -> str | None:
+    """Why a threshold can never fire for ``metric`` (the tail of a 400 naming ``condition.value``), or None.
+    Only count and unique_users are bounded below: sum, avg, min and max of a property may be negative."""
+    if not isinstance(condition, ThresholdCondition) or metric not in COUNTED_METRICS:
+        return None
+    if condition.value < 0:
+        return (
+            f"must be at least 0 with metric {metric}: {metric} is never below 0 (a negative threshold needs "
+            f"sum, avg, min or max of a property) (got {condition.value:g})"
+        )
+    if condition.operator == "below" and condition.value == 0:
+        return (
+            f"must be above 0 for 'below' with metric {metric}: {metric} is never below 0 (to alert on no "
+            "events, use an absence condition)"
+        )
+    return None
 
 
 def condition_to_parameters(condition: AnyCondition) -> tuple[ConditionKind, dict[str, Any]]:

@@ -52,7 +52,12 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from customersignal.domain.alert_rule_conditions import CONDITION_KINDS, CONDITION_PARAMETERS, Condition
+from customersignal.domain.alert_rule_conditions import (
+    CONDITION_KINDS,
+    CONDITION_PARAMETERS,
+    Condition,
+    threshold_refusal,
+)
 from customersignal.domain.errors import MalformedRequest
 from customersignal.domain.events import EVENT_TYPE_MAX_LENGTH, EVENT_TYPE_PATTERN, json_type
 from customersignal.domain.property_filters import FILTER_JSON_SCHEMA, MAX_PROPERTY_CHARS, parse_filters
@@ -171,7 +176,7 @@ FIELD_RULES: Mapping[str, str] = {
     "condition": "an object whose kind is one of threshold, change, absence, anomaly",
     "condition.kind": "one of threshold, change, absence, anomaly",
     "condition.threshold.operator": "one of above, below",
-    "condition.threshold.value": "a number >= 0 (events, or unique users)",
+    "condition.threshold.value": "a number (at least 0 for count and unique_users; any for sum, avg, min, max)",
     "condition.change.direction": "one of up, down, either",
     "condition.change.mode": "one of absolute, percent",
     "condition.change.value": "a number > 0: events (absolute) or a percentage of the previous window (percent)",
@@ -218,6 +223,9 @@ def parse_rule(raw: bytes) -> RuleSpec:
         if spec.property is None:
             raise MalformedRequest("missing_field", f"property is required with metric {spec.metric}", "property")
         raise MalformedRequest("invalid_value", "property goes with metric sum, avg, min or max only", "property")
+    refusal = threshold_refusal(spec.metric, spec.condition)
+    if refusal is not None:
+        raise MalformedRequest("invalid_value", f"condition.value {refusal}", "condition.value")
     return spec
 
 

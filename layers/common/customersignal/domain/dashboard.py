@@ -15,7 +15,6 @@ from pydantic import BaseModel, ValidationError
 
 from customersignal.domain.auth import Principal, Scope
 from customersignal.domain.dashboard_models import (
-    AlertList,
     CatalogDetail,
     CatalogList,
     CatalogPatch,
@@ -32,7 +31,7 @@ from customersignal.domain.dashboard_models import (
 from customersignal.domain.errors import Forbidden, MalformedRequest, NotFound
 from customersignal.domain.explorer import EventFilter, LetterFilter, event_cursor, letter_cursor
 from customersignal.domain.nul_text import NUL_MESSAGE, field_with_nul, holds_nul
-from customersignal.read_ports import AlertReader, CatalogStore, DeadLetterStore, EventReader, KeyAdmin
+from customersignal.read_ports import CatalogStore, DeadLetterStore, EventReader, KeyAdmin
 
 READ_SCOPES = frozenset({Scope.READ, Scope.ADMIN})
 
@@ -144,7 +143,3 @@ def revoke_key(tenant_id: uuid.UUID, key_id: uuid.UUID, keys: KeyAdmin) -> KeyOu
     if revoked is None:
         raise NotFound("key_not_found", f"this tenant has no key {key_id}", "id")
     return revoked
-
-
-def alert_list(tenant_id: uuid.UUID, alerts: AlertReader) -> AlertList:
-    return AlertList(rules=alerts.rules(tenant_id))

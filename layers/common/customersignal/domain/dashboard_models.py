@@ -246,19 +246,3 @@ class KeyCreate(BaseModel):
 class KeyCreated(BaseModel):
     key: KeyOut
     secret: str = Field(description="The whole key. Shown once: it is stored only as a hash.")
-
-
-class AlertRuleState(BaseModel):
-    id: uuid.UUID
-    name: str
-    event_type: str
-    metric: str
-    condition_kind: str
-    severity: str
-    enabled: bool
-    state: str
-    since: datetime | None = Field(description="When the state last changed, as recorded (the transition's time).")
-
-
-class AlertList(BaseModel):
-    rules: list[AlertRuleState]

@@ -11,7 +11,9 @@ handling, and the same whole first and last buckets. The answer comes from one o
 * raw events otherwise: any filters, any interval, under a statement timeout. A query that runs past it is
   a 422 that says what to do: mark the property as a dimension or measure, or narrow the range.
 
-Both are Postgres only: the Redis hot window holds per-type minute counts, not properties.
+Both are Postgres only: the Redis hot window holds per-type minute counts, not properties. So the answer's
+``freshness`` is Postgres's watermark (``FreshnessReader``, the one /v1/metrics/series falls back to), read
+before the trend: the client draws the buckets past it as still filling, as on the series chart.
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 import orjson
 
+from customersignal.domain.dashboard_models import Freshness
 from customersignal.domain.errors import MalformedRequest, Unprocessable
+from customersignal.domain.metrics_read import freshness_of
 from customersignal.domain.property_filters import MAX_PROPERTY_CHARS, PropertyFilter, parse_filter_params
 from customersignal.domain.query_params import QueryParams, invalid
 from customersignal.domain.timeseries import (
@@ -47,7 +52,7 @@ from customersignal.domain.trend_models import (
     TrendSeries,
     TrendTooSlow,
 )
-from customersignal.read_ports import RollupCatalog, TrendReader
+from customersignal.read_ports import FreshnessReader, RollupCatalog, TrendReader
 
 MAX_POINTS = 100_000  # series x buckets: about 5 MB of JSON, under the Lambda response limit
 UNSET_LABEL = "(not set)"
@@ -82,6 +87,8 @@ def insight_trend(
     rollups: RollupCatalog,
     rollup_reader: TrendReader,
     raw_reader: TrendReader,
+    watermark: FreshnessReader,
+    now: datetime,
 ) -> TrendResponse:
     plan = plan_series(query.window)
     series_count = query.limit + 1 if query.breakdown else 1
@@ -92,16 +99,19 @@ def insight_trend(
             "pick a coarser interval, a shorter range or a lower limit",
             "interval",
         )
+    # Before the trend, not after: a batch committed in between would move the watermark past events the
+    # trend did not see. Read first, it is a promise the trend keeps (each statement sees at least as much).
+    freshness = freshness_of(watermark.freshness(tenant_id), now)
     usable = rollups.usable_rollups(tenant_id, query.event_type) if rollup_grain(plan) else frozenset()
     read = rollup_read(query, plan, usable)
     if read is not None:
-        return build_trend(query, plan, "rollup", rollup_reader.trend(tenant_id, read))
+        return build_trend(query, plan, "rollup", rollup_reader.trend(tenant_id, read), freshness)
     read = raw_read(query, plan)
     try:
         rows = raw_reader.trend(tenant_id, read)
     except TrendTooSlow as slow:
         raise Unprocessable("query_too_slow", too_slow_advice(query, slow.seconds), too_slow_field(query)) from None
-    return build_trend(query, plan, "raw", rows)
+    return build_trend(query, plan, "raw", rows, freshness)
 
 
 def rollup_grain(plan: SeriesPlan) -> bool:
@@ -161,7 +171,9 @@ def raw_read(query: TrendQuery, plan: SeriesPlan) -> TrendRead:
     )
 
 
-def build_trend(query: TrendQuery, plan: SeriesPlan, source: str, rows: Sequence[TrendRow]) -> TrendResponse:
+def build_trend(
+    query: TrendQuery, plan: SeriesPlan, source: str, rows: Sequence[TrendRow], freshness: Freshness
+) -> TrendResponse:
     empty: float | int | None = None if query.measure in ("avg", "min", "max") else 0
     buckets = len(plan.boundaries_ms) - 1
     grouped: dict[tuple[bool, str | None], tuple[int | None, list[float | int | None], list[float | int | None]]] = {}
@@ -196,6 +208,7 @@ def build_trend(query: TrendQuery, plan: SeriesPlan, source: str, rows: Sequence
         end=plan.end,
         source=source,  # type: ignore[arg-type]
         series=series,
+        freshness=freshness,
     )
 
 

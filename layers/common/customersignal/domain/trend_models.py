@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, TypedDict
 
 from pydantic import BaseModel, Field, WithJsonSchema
 
+from customersignal.domain.dashboard_models import Freshness
 from customersignal.domain.property_filters import FILTER_JSON_SCHEMA, PropertyFilter
 from customersignal.domain.timeseries import SeriesQuery
 
@@ -94,3 +95,6 @@ class TrendResponse(BaseModel):
         description="rollup: the hourly pre-aggregates of marked properties; raw: the events themselves."
     )
     series: list[TrendSeries]
+    freshness: Freshness = Field(
+        description="The tenant's watermark, read before the trend: buckets ending after complete_up_to may grow."
+    )
