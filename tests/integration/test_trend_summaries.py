@@ -13,12 +13,13 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from customersignal.adapters.pg_metrics_read import PostgresMetricsReader
 from customersignal.adapters.pg_tenant import TenantDatabase
 from customersignal.adapters.pg_trend import PostgresRawTrends, PostgresRollupTrends
 from customersignal.adapters.postgres import connect
@@ -83,7 +84,15 @@ def trend(world: World, params: dict[str, str], *, rollups: bool, filters: tuple
     query = {"type": "checkout", "start": START.isoformat(), "end": END.isoformat(), "tz": "America/New_York"}
     parsed = parse_trend_query(QueryParams(query | params), list(filters))
     catalog = reader if rollups else NoRollups()
-    return insight_trend(world.tenant, parsed, rollups=catalog, rollup_reader=reader, raw_reader=PostgresRawTrends(db))
+    return insight_trend(
+        world.tenant,
+        parsed,
+        rollups=catalog,
+        rollup_reader=reader,
+        raw_reader=PostgresRawTrends(db),
+        watermark=PostgresMetricsReader(db),
+        now=datetime.now(UTC),
+    )
 
 
 class NoRollups:
