@@ -8,8 +8,8 @@ equal to them is exact too. Compared per (hour, dimension, value, measure): ``ev
 order). Unique users are HyperLogLog sketches, estimates by design, and are not compared.
 
 Each comparison is (table, SQL): the SQL answers the table's cells next to the raw events' as
-``key, stored count, raw count, stored value_count, raw value_count, stored sum, raw sum``. A table
-derived from property_rollup_hour later (a day grain, the hour totals) adds one entry to ``COMPARISONS``.
+``key, stored count, raw count, stored value_count, raw value_count, stored sum, raw sum``: the hourly
+rows, and their two summaries (a value's UTC days, every value's hours), each against the raw events.
 """
 
 from __future__ import annotations
@@ -54,7 +54,39 @@ SELECT concat_ws(' ', to_char(b AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24"Z"'), nul
 FROM stored s FULL JOIN raw USING (d, v, m, b)
 ORDER BY 1
 """  # noqa: S608 - constants; the values are bound
-COMPARISONS: list[tuple[str, str]] = [("property_rollup_hour", HOUR)]
+# The summaries of a dimension's rows (migration 0015, kept by triggers): per value per UTC day, and per
+# hour over every value. The raw cells of the dimension (d <> ''), summed the same way.
+DAY = f"""
+WITH {RAW_CELLS.strip()}, stored AS (
+    SELECT dimension AS d, dim_value AS v, measure AS m, day_start AS b, event_count AS n, value_count AS xn,
+           value_sum AS xs
+    FROM property_rollup_day WHERE tenant_id = :t AND event_type = :e
+), raw_days AS (
+    SELECT d, v, m, date_trunc('day', b, 'UTC') AS b, sum(n) AS n, sum(xn) AS xn, sum(xs) AS xs
+    FROM raw WHERE d <> '' GROUP BY 1, 2, 3, 4
+)
+SELECT concat_ws(' ', to_char(b AT TIME ZONE 'UTC', 'YYYY-MM-DD'), d, v::text, nullif(m, '')),
+       COALESCE(s.n, 0), COALESCE(r.n, 0), COALESCE(s.xn, 0), COALESCE(r.xn, 0), COALESCE(s.xs, 0), COALESCE(r.xs, 0)
+FROM stored s FULL JOIN raw_days r USING (d, v, m, b)
+ORDER BY 1
+"""  # noqa: S608 - constants; the values are bound
+HOUR_TOTAL = f"""
+WITH {RAW_CELLS.strip()}, stored AS (
+    SELECT dimension AS d, measure AS m, bucket_start AS b, event_count AS n, value_count AS xn, value_sum AS xs
+    FROM property_rollup_hour_total WHERE tenant_id = :t AND event_type = :e
+), raw_totals AS (
+    SELECT d, m, b, sum(n) AS n, sum(xn) AS xn, sum(xs) AS xs FROM raw WHERE d <> '' GROUP BY 1, 2, 3
+)
+SELECT concat_ws(' ', to_char(b AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24"Z"'), d, nullif(m, '')),
+       COALESCE(s.n, 0), COALESCE(r.n, 0), COALESCE(s.xn, 0), COALESCE(r.xn, 0), COALESCE(s.xs, 0), COALESCE(r.xs, 0)
+FROM stored s FULL JOIN raw_totals r USING (d, m, b)
+ORDER BY 1
+"""  # noqa: S608 - constants; the values are bound
+COMPARISONS: list[tuple[str, str]] = [
+    ("property_rollup_hour", HOUR),
+    ("property_rollup_day", DAY),
+    ("property_rollup_hour_total", HOUR_TOTAL),
+]
 MISMATCHES_SHOWN = 10
 
 

@@ -1,5 +1,6 @@
 """The chaos run's rollup check (tests/chaos/rollups.py) over real Postgres: rollups equal to the raw events
-pass, and a row counted twice or missing is reported as double-counted or lost, with its cell."""
+pass, and a row counted twice or missing is reported as double-counted or lost, with its cell; the same
+for the rollups' summaries (migration 0015)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def seeded(db: pg8000.native.Connection) -> str:
 def test_rollups_equal_to_the_raw_events_pass_and_any_difference_is_named(pg: pg8000.native.Connection) -> None:
     # Given rollups filled from the raw events
     tenant = seeded(pg)
-    [(table, sql)] = COMPARISONS
+    table, sql = COMPARISONS[0]
     # Then every cell agrees: plan rows, amount over all, amount per plan; each purchase in 3 cells
     clean = compare(pg, table, sql, tenant)
     assert (clean.cells, clean.events, clean.lost, clean.double_counted, clean.mismatches) == (
@@ -70,3 +71,26 @@ def test_rollups_equal_to_the_raw_events_pass_and_any_difference_is_named(pg: pg
         '2026-03-07T10Z plan "free": stored 2/0/0, raw 1/0/0',
         '2026-03-07T10Z plan "pro" amount: stored 0/0/0, raw 2/2/42',
     ]
+
+
+def test_the_summaries_are_compared_with_the_raw_events_too(pg: pg8000.native.Connection) -> None:
+    # Given rollups filled from the raw events, and so their summaries (kept by migration 0015's triggers)
+    tenant = seeded(pg)
+    checks = {table: compare(pg, table, sql, tenant) for table, sql in COMPARISONS}
+    # Then each agrees: days are (plan value, measure) per UTC day; hour totals are (plan, measure) per hour
+    shape = {table: (c.cells, c.lost, c.double_counted, c.mismatches) for table, c in checks.items()}
+    assert shape == {
+        "property_rollup_hour": (10, 0, 0, []),
+        "property_rollup_day": (3 + 3, 0, 0, []),
+        "property_rollup_hour_total": (2 + 2, 0, 0, []),
+    }
+    # When a day summary drifts from the hours (written behind the triggers' back)
+    pg.run(
+        "UPDATE property_rollup_day SET event_count = event_count + 1 WHERE tenant_id = :t AND measure = '' "
+        "AND dim_value = '\"team\"'",
+        t=uuid.UUID(tenant),
+    )
+    table, sql = COMPARISONS[1]
+    drifted = compare(pg, table, sql, tenant)
+    # Then it is named
+    assert (drifted.double_counted, drifted.mismatches) == (1, ['2026-03-07 plan "team": stored 2/0/0, raw 1/0/0'])

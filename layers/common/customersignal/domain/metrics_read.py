@@ -52,9 +52,14 @@ def metrics_series(
     plan = plan_series(query)
     boundary = _hot_start(plan, hot, now) if query.metric == "count" else None
     hot_part: dict[str, dict[datetime, int]] | None = None
+    # Each watermark is read before the counts it vouches for: a batch committed in between would otherwise
+    # move it past events the counts did not see (read first, the counts can only hold more than it says).
+    watermark = store.freshness(tenant_id)
     if boundary is not None:
         try:
+            hot_watermark = hot.freshness(tenant_id)
             hot_part = hot.minute_counts(tenant_id, query.event_types, from_epoch_ms(boundary), plan.end)
+            watermark = hot_watermark or watermark
         except Unavailable:
             boundary = None
     until = boundary if boundary is not None else plan.boundaries_ms[-1]
@@ -69,7 +74,6 @@ def metrics_series(
         )
         for name in query.event_types
     ]
-    watermark = hot.freshness(tenant_id) if hot_part is not None else None
     return SeriesResponse(
         metric=query.metric,
         interval=query.interval.name,  # type: ignore[arg-type]
@@ -78,7 +82,7 @@ def metrics_series(
         to=query.end,
         buckets_ms=plan.starts_ms,
         series=series,
-        freshness=freshness_of(watermark or store.freshness(tenant_id), now),
+        freshness=freshness_of(watermark, now),
         sources=SeriesSources(hot_from=from_epoch_ms(boundary) if boundary is not None else None),
     )
 
