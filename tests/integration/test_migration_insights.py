@@ -169,6 +169,16 @@ def test_the_summaries_are_derived_from_the_rollups_already_stored(pg_empty_sett
             ["plan", "", T0 + timedelta(hours=23), 4],
             ["plan", "amount", T0 + timedelta(hours=23), 3],
         ]
+        # And emptying the hours empties them, alone or in one TRUNCATE with them (as resets do)
+        pg.run("BEGIN")
+        pg.run("TRUNCATE property_rollup_hour")
+        assert pg.run(
+            "SELECT (SELECT count(*) FROM property_rollup_day) + count(*) FROM property_rollup_hour_total"
+        ) == [[0]]
+        pg.run("ROLLBACK")
+        pg.run("BEGIN")
+        pg.run("TRUNCATE property_rollup_hour, property_rollup_day, property_rollup_hour_total")
+        pg.run("ROLLBACK")
         # And a downgrade to 0014 removes them and leaves the hourly rows
         run_alembic(pg_empty_settings, database, "downgrade", "0014_alert_insights")
         assert pg.run("SELECT count(*) FROM property_rollup_hour") == [[5]]
