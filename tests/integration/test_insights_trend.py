@@ -31,7 +31,7 @@ from customersignal.domain.query_params import QueryParams
 from customersignal.domain.trend import insight_trend, parse_trend_query
 from customersignal.domain.trend_models import TrendResponse
 from customersignal.settings import PostgresSettings
-from tests.support.rollups import fill_rollups, insert_events, new_tenant
+from tests.support.rollups import NoRollups, fill_rollups, insert_events, new_tenant
 
 pytestmark = pytest.mark.integration
 
@@ -102,11 +102,6 @@ class Trends:
             watermark=self.watermark,
             now=datetime.now(UTC),
         )
-
-
-class NoRollups:
-    def usable_rollups(self, tenant_id: uuid.UUID, event_type: str) -> frozenset[tuple[str, Any]]:
-        return frozenset()
 
 
 @pytest.fixture(params=["raw", "rollup"])

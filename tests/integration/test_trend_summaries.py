@@ -27,7 +27,7 @@ from customersignal.domain.query_params import QueryParams
 from customersignal.domain.trend import insight_trend, parse_trend_query
 from customersignal.domain.trend_models import TrendResponse
 from customersignal.settings import PostgresSettings
-from tests.support.rollups import fill_rollups, insert_events, new_tenant, summary_mismatches
+from tests.support.rollups import NoRollups, fill_rollups, insert_events, new_tenant, summary_mismatches
 
 pytestmark = pytest.mark.integration
 
@@ -93,11 +93,6 @@ def trend(world: World, params: dict[str, str], *, rollups: bool, filters: tuple
         watermark=PostgresMetricsReader(db),
         now=datetime.now(UTC),
     )
-
-
-class NoRollups:
-    def usable_rollups(self, tenant_id: uuid.UUID, event_type: str) -> frozenset[tuple[str, Any]]:
-        return frozenset()
 
 
 def table(answer: TrendResponse) -> list[tuple[Any, Any, list[Any]]]:

@@ -61,6 +61,13 @@ def new_tenant(db: Any, slug: str) -> tuple[uuid.UUID, uuid.UUID]:
     return tenant, project[0][0]
 
 
+class NoRollups:
+    """A rollup catalog with nothing usable: the trend reads the raw events (the readers' tests compare)."""
+
+    def usable_rollups(self, tenant_id: uuid.UUID, event_type: str) -> frozenset[tuple[str, Any]]:
+        return frozenset()
+
+
 def fill_rollups(
     db: Any, tenant: uuid.UUID, dimensions: Sequence[str], measures: Sequence[str], event_type: str = "checkout"
 ) -> None:
