@@ -62,7 +62,8 @@ WITH {RAW_CELLS.strip()}, stored AS (
            value_sum AS xs
     FROM property_rollup_day WHERE tenant_id = :t AND event_type = :e
 ), raw_days AS (
-    SELECT d, v, m, date_trunc('day', b, 'UTC') AS b, sum(n) AS n, sum(xn) AS xn, sum(xs) AS xs
+    SELECT d, v, m, date_trunc('day', b, 'UTC') AS b, sum(n)::bigint AS n, sum(xn)::bigint AS xn,
+           sum(xs)::float8 AS xs
     FROM raw WHERE d <> '' GROUP BY 1, 2, 3, 4
 )
 SELECT concat_ws(' ', to_char(b AT TIME ZONE 'UTC', 'YYYY-MM-DD'), d, v::text, nullif(m, '')),
@@ -75,7 +76,8 @@ WITH {RAW_CELLS.strip()}, stored AS (
     SELECT dimension AS d, measure AS m, bucket_start AS b, event_count AS n, value_count AS xn, value_sum AS xs
     FROM property_rollup_hour_total WHERE tenant_id = :t AND event_type = :e
 ), raw_totals AS (
-    SELECT d, m, b, sum(n) AS n, sum(xn) AS xn, sum(xs) AS xs FROM raw WHERE d <> '' GROUP BY 1, 2, 3
+    SELECT d, m, b, sum(n)::bigint AS n, sum(xn)::bigint AS xn, sum(xs)::float8 AS xs
+    FROM raw WHERE d <> '' GROUP BY 1, 2, 3
 )
 SELECT concat_ws(' ', to_char(b AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24"Z"'), d, nullif(m, '')),
        COALESCE(s.n, 0), COALESCE(r.n, 0), COALESCE(s.xn, 0), COALESCE(r.xn, 0), COALESCE(s.xs, 0), COALESCE(r.xs, 0)
