@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from customersignal.domain.alert_rule_conditions import ConditionKind
 from customersignal.domain.alert_rules import RuleSpec
@@ -24,6 +24,9 @@ class RuleStateOut(BaseModel):
 
 
 class RuleOut(RuleSpec):
+    # every field is in every answer, defaults included: the OpenAPI document says so (required)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_serialization_defaults_required=True)
+
     id: uuid.UUID
     created_at: datetime
     updated_at: datetime
