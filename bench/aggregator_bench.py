@@ -305,7 +305,9 @@ def main() -> int:
     if args.rollups or cases != CASES:
         for set_name, by_case in medians.items():
             for name, median in by_case.items():
-                print(f"median of {rounds} [{set_name}] {name}: {median.events_per_s:,.0f} events/s", flush=True)
+                cpu = median.client_cpu_ms_per_1k
+                cpu = f", client CPU {cpu:.1f} ms per 1,000" if cpu else ""
+                print(f"median of {rounds} [{set_name}] {name}: {median.events_per_s:,.0f} events/s{cpu}", flush=True)
         return 0
     write_results(run, sets, medians, samples, rounds)
     worst = medians[sets[0].name]

@@ -201,10 +201,11 @@ FROM jsonb_to_recordset(CAST(:offsets AS jsonb)) AS r(t text, p integer, n bigin
 WHERE c.consumer_group = :group AND c.topic = r.t AND c.partition = r.p AND c.next_offset < r.n
 """
 
+# answers each key's index, not the key: pg8000 parses a timestamptz with strptime, hundreds a batch
 MINUTE_TOTALS = """
-SELECT m.tenant_id::text, m.event_type, m.bucket_start, m.event_count
+SELECT r.i, m.event_count
 FROM metrics_minute m
-JOIN jsonb_to_recordset(CAST(:keys AS jsonb)) AS r(t uuid, e text, b timestamptz)
+JOIN jsonb_to_recordset(CAST(:keys AS jsonb)) AS r(i int, t uuid, e text, b timestamptz)
   ON m.tenant_id = r.t AND m.event_type = r.e AND m.bucket_start = r.b
 """
 

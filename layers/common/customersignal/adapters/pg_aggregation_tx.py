@@ -107,5 +107,8 @@ class PostgresAggregationTransaction:
     def minute_totals(self, keys: Collection[BucketKey]) -> dict[BucketKey, int]:
         if not keys:
             return {}
-        rows = _json([{"t": k.tenant_id, "e": k.event_type, "b": _iso(k.bucket_start)} for k in keys])
-        return {BucketKey(t, e, b): n for t, e, b, n in self._db.run(sql.MINUTE_TOTALS, keys=rows)}
+        listed = list(keys)
+        rows = _json(
+            [{"i": i, "t": k.tenant_id, "e": k.event_type, "b": _iso(k.bucket_start)} for i, k in enumerate(listed)]
+        )
+        return {listed[i]: n for i, n in self._db.run(sql.MINUTE_TOTALS, keys=rows)}

@@ -1,16 +1,22 @@
-"""pg8000 connections over a socket with TCP_NODELAY.
+"""pg8000 connections over a socket with TCP_NODELAY, converting each statement's parameters once.
 
 pg8000 writes through a buffered socket file and never sets TCP_NODELAY, so any message over about
 8 KB (large Bind parameters, COPY data) can wait ~40 ms for the peer's delayed ACK. We open the
 socket ourselves and hand it over.
+
+pg8000's ``run`` turns ``:name`` parameters into ``$n`` with a Python loop over every character of the
+SQL, on every call. The aggregator's batch statement is thousands of characters run once per batch, so
+``Connection`` keeps the conversion per SQL text (a bounded cache: the texts are the code's constants and a
+few shapes built from them).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import socket
 import ssl
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import pg8000.native
 from pydantic import BaseModel, Field, SecretStr
@@ -91,10 +97,24 @@ def connection_arguments(settings: PostgresSettings) -> ConnectionArguments:
     }
 
 
+_converted = functools.lru_cache(maxsize=512)(pg8000.native.to_statement)
+
+
+class Connection(pg8000.native.Connection):  # type: ignore[misc]  # pg8000 ships no type information
+    """pg8000's native connection; ``run`` converts each SQL text's parameters once (module docstring)."""
+
+    def run(self, sql: str, stream: Any = None, types: Any = None, **params: Any) -> Any:
+        if types is not None or (not params and stream is None):
+            return super().run(sql, stream=stream, types=types, **params)
+        statement, make_vals = _converted(sql)
+        self._context = self.execute_unnamed(statement, make_vals(params), oids=(), stream=stream)
+        return self._context.rows
+
+
 def connect(settings: PostgresSettings, *, database: str | None = None) -> pg8000.native.Connection:
     sock = open_socket(settings.pg_host, settings.pg_port, settings.pg_connect_timeout_s)
     try:
-        return pg8000.native.Connection(
+        return Connection(
             **connection_arguments(settings),
             database=database or settings.pg_database,
             sock=sock,
