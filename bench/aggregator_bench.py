@@ -305,8 +305,8 @@ def main() -> int:
     if args.rollups or cases != CASES:
         for set_name, by_case in medians.items():
             for name, median in by_case.items():
-                cpu = median.client_cpu_ms_per_1k
-                cpu = f", client CPU {cpu:.1f} ms per 1,000" if cpu else ""
+                ms = median.client_cpu_ms_per_1k
+                cpu = f", client CPU {ms:.1f} ms per 1,000" if ms else ""
                 print(f"median of {rounds} [{set_name}] {name}: {median.events_per_s:,.0f} events/s{cpu}", flush=True)
         return 0
     write_results(run, sets, medians, samples, rounds)
