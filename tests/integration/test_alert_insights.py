@@ -25,7 +25,7 @@ from customersignal.domain.alert_fast_path import check_fast_path
 from customersignal.domain.alert_rules import parse_rule
 from customersignal.domain.property_filters import parse_filters
 from customersignal.settings import PostgresSettings
-from tests.support.rollups import fill_rollups
+from tests.support.rollups import fill_rollups, scratch_database
 
 pytestmark = pytest.mark.integration
 
@@ -69,32 +69,25 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(settings: Any, pg_template: str) -> Iterator[World]:
-    from tests.fixtures.postgres import temporary_database
-
-    with temporary_database(settings, "cs_alert_insights", template=pg_template) as own:
-        db = connect(own)
-        try:
-            db.run("SELECT ensure_event_partitions(DATE '2026-03-06', DATE '2026-03-08')")
-            tenants = []
-            for slug in ("alerts-a", "alerts-b"):
-                tenant = db.run("INSERT INTO tenants (slug, name) VALUES (:s, :s) RETURNING id", s=slug)[0][0]
-                project = db.run(
-                    "INSERT INTO projects (tenant_id, slug, name) VALUES (:t, 'p', 'P') RETURNING id", t=tenant
-                )[0][0]
-                # tenant B holds the same events ten times over: none may reach A's windows
-                for _ in range(1 if slug == "alerts-a" else 10):
-                    for minutes, user, props in EVENTS:
-                        at = END - timedelta(minutes=minutes)
-                        insert(db, tenant, project, "checkout", user, at, props)
-                    for clock, user, props in ORDERS:
-                        at = datetime.fromisoformat(f"2026-03-07T{clock}:00+00:00")
-                        insert(db, tenant, project, "order", user, at, props)
-                db.run("INSERT INTO event_types (tenant_id, name) VALUES (:t, 'order')", t=tenant)
-                fill_rollups(db, tenant, ("plan",), ("amount",), event_type="order")
-                tenants.append(tenant)
-            yield World(own, tenants[0])
-        finally:
-            db.close()
+    with scratch_database(settings, pg_template, "cs_alert_insights", "2026-03-06", "2026-03-08") as (own, db):
+        tenants = []
+        for slug in ("alerts-a", "alerts-b"):
+            tenant = db.run("INSERT INTO tenants (slug, name) VALUES (:s, :s) RETURNING id", s=slug)[0][0]
+            project = db.run(
+                "INSERT INTO projects (tenant_id, slug, name) VALUES (:t, 'p', 'P') RETURNING id", t=tenant
+            )[0][0]
+            # tenant B holds the same events ten times over: none may reach A's windows
+            for _ in range(1 if slug == "alerts-a" else 10):
+                for minutes, user, props in EVENTS:
+                    at = END - timedelta(minutes=minutes)
+                    insert(db, tenant, project, "checkout", user, at, props)
+                for clock, user, props in ORDERS:
+                    at = datetime.fromisoformat(f"2026-03-07T{clock}:00+00:00")
+                    insert(db, tenant, project, "order", user, at, props)
+            db.run("INSERT INTO event_types (tenant_id, name) VALUES (:t, 'order')", t=tenant)
+            fill_rollups(db, tenant, ("plan",), ("amount",), event_type="order")
+            tenants.append(tenant)
+        yield World(own, tenants[0])
 
 
 def window(

@@ -31,7 +31,7 @@ from customersignal.domain.query_params import QueryParams
 from customersignal.domain.trend import insight_trend, parse_trend_query
 from customersignal.domain.trend_models import TrendResponse
 from customersignal.settings import PostgresSettings
-from tests.support.rollups import NoRollups, fill_rollups, insert_events, new_tenant
+from tests.support.rollups import NoRollups, fill_rollups, insert_events, new_tenant, scratch_database
 
 pytestmark = pytest.mark.integration
 
@@ -63,23 +63,16 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(settings: Any, pg_template: str) -> Iterator[World]:
-    from tests.fixtures.postgres import temporary_database
-
-    with temporary_database(settings, "cs_trend", template=pg_template) as own:
-        db = connect(own)
-        try:
-            db.run("SELECT ensure_event_partitions(DATE '2026-03-06', DATE '2026-03-11')")
-            tenant, project = new_tenant(db, "trend-a")
-            insert_events(db, tenant, project, EVENTS, "checkout")
-            insert_events(db, tenant, project, [("2026-03-07T12:00:00Z", None, "u1", None, {"plan": "pro"})], "view")
-            other, other_project = new_tenant(db, "trend-b")
-            rich = {"plan": "pro", "amount": 1000, "coupon": "SPRING-sale"}
-            insert_events(db, other, other_project, [("2026-03-07T12:00:00Z", None, "u1", None, rich)], "checkout")
-            fill_rollups(db, tenant, DIMENSIONS, MEASURES)
-            fill_rollups(db, other, DIMENSIONS, MEASURES)
-            yield World(own, tenant, other)
-        finally:
-            db.close()
+    with scratch_database(settings, pg_template, "cs_trend", "2026-03-06", "2026-03-11") as (own, db):
+        tenant, project = new_tenant(db, "trend-a")
+        insert_events(db, tenant, project, EVENTS, "checkout")
+        insert_events(db, tenant, project, [("2026-03-07T12:00:00Z", None, "u1", None, {"plan": "pro"})], "view")
+        other, other_project = new_tenant(db, "trend-b")
+        rich = {"plan": "pro", "amount": 1000, "coupon": "SPRING-sale"}
+        insert_events(db, other, other_project, [("2026-03-07T12:00:00Z", None, "u1", None, rich)], "checkout")
+        fill_rollups(db, tenant, DIMENSIONS, MEASURES)
+        fill_rollups(db, other, DIMENSIONS, MEASURES)
+        yield World(own, tenant, other)
 
 
 class Trends:

@@ -27,7 +27,14 @@ from customersignal.domain.query_params import QueryParams
 from customersignal.domain.trend import insight_trend, parse_trend_query
 from customersignal.domain.trend_models import TrendResponse
 from customersignal.settings import PostgresSettings
-from tests.support.rollups import NoRollups, fill_rollups, insert_events, new_tenant, summary_mismatches
+from tests.support.rollups import (
+    NoRollups,
+    fill_rollups,
+    insert_events,
+    new_tenant,
+    scratch_database,
+    summary_mismatches,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -63,19 +70,12 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(settings: Any, pg_template: str) -> Iterator[World]:
-    from tests.fixtures.postgres import temporary_database
-
-    with temporary_database(settings, "cs_trend_sum", template=pg_template) as own:
-        db = connect(own)
-        try:
-            db.run("SELECT ensure_event_partitions(DATE '2026-03-06', DATE '2026-03-11')")
-            tenant, project = new_tenant(db, "summaries")
-            insert_events(db, tenant, project, EVENTS, "checkout")
-            fill_rollups(db, tenant, ("country",), ("amount",))
-            assert summary_mismatches(db, tenant) == []
-            yield World(own, tenant)
-        finally:
-            db.close()
+    with scratch_database(settings, pg_template, "cs_trend_sum", "2026-03-06", "2026-03-11") as (own, db):
+        tenant, project = new_tenant(db, "summaries")
+        insert_events(db, tenant, project, EVENTS, "checkout")
+        fill_rollups(db, tenant, ("country",), ("amount",))
+        assert summary_mismatches(db, tenant) == []
+        yield World(own, tenant)
 
 
 def trend(world: World, params: dict[str, str], *, rollups: bool, filters: tuple[str, ...] = ()) -> TrendResponse:

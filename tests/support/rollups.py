@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from customersignal.adapters import pg_sketch
+from customersignal.adapters.postgres import connect
+from customersignal.settings import PlatformSettings, PostgresSettings
 
 FILL_DIMENSION = f"""
 INSERT INTO property_rollup_hour
@@ -59,6 +62,23 @@ def new_tenant(db: Any, slug: str) -> tuple[uuid.UUID, uuid.UUID]:
     for name in ("checkout", "view"):
         db.run("INSERT INTO event_types (tenant_id, name) VALUES (:t, :n)", t=tenant, n=name)
     return tenant, project[0][0]
+
+
+@contextmanager
+def scratch_database(
+    settings: PlatformSettings, template: str, name: str, first_day: str, last_day: str
+) -> Iterator[tuple[PostgresSettings, Any]]:
+    """A database of the readers' tests' own, from the migrated template, with the daily event partitions
+    from ``first_day`` to ``last_day`` (ISO dates), and an owner connection to fill it."""
+    from tests.fixtures.postgres import temporary_database
+
+    with temporary_database(settings, name, template=template) as own:
+        db = connect(own)
+        try:
+            db.run("SELECT ensure_event_partitions(CAST(:a AS date), CAST(:b AS date))", a=first_day, b=last_day)
+            yield own, db
+        finally:
+            db.close()
 
 
 class NoRollups:
